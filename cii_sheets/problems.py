@@ -1,0 +1,112 @@
+"""Problem and Alert records, their closed sets of codes, and the operational error base class."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from enum import StrEnum
+from typing import Any
+
+
+class Severity(StrEnum):
+    """An error keeps its row out of the figures; a warning keeps it in."""
+
+    ERROR = "error"
+    WARNING = "warning"
+
+
+class Code(StrEnum):
+    """Every kind of data problem, as a stable slug (in the style of frictionless' error codes)."""
+
+    MISSING_TAB = "missing-tab"
+    MISSING_COLUMN = "missing-column"
+    EXTRA_COLUMN = "extra-column"
+    DUPLICATE_COLUMN = "duplicate-column"
+    MISSING_VALUE = "missing-value"
+    TYPE_ERROR = "type-error"
+    INVALID_CHOICE = "invalid-choice"
+    OUT_OF_RANGE = "out-of-range"
+    DATE_ORDER = "date-order"
+    UNKNOWN_REFERENCE = "unknown-reference"
+    DUPLICATE_ID = "duplicate-id"
+    FORMULA_ERROR = "formula-error"
+    OVERPAID_PLEDGE = "overpaid-pledge"
+    OUTSIDE_PROGRAMME = "outside-programme"
+    STATUS_MISMATCH = "status-mismatch"
+    UNKNOWN_SETTING = "unknown-setting"
+
+
+CODE_TITLES: dict[Code, str] = {
+    Code.MISSING_TAB: "A required tab is missing",
+    Code.MISSING_COLUMN: "A required column is missing",
+    Code.EXTRA_COLUMN: "A column the tool does not use",
+    Code.DUPLICATE_COLUMN: "The same column appears twice",
+    Code.MISSING_VALUE: "A required cell is empty",
+    Code.TYPE_ERROR: "A cell holds the wrong kind of value",
+    Code.INVALID_CHOICE: "A cell holds a value that is not one of the choices",
+    Code.OUT_OF_RANGE: "A value is outside what is allowed",
+    Code.DATE_ORDER: "Dates are in the wrong order",
+    Code.UNKNOWN_REFERENCE: "A cell refers to something that does not exist",
+    Code.DUPLICATE_ID: "The same ID is used twice",
+    Code.FORMULA_ERROR: "A formula in the cell has failed",
+    Code.OVERPAID_PLEDGE: "More has been paid than was pledged",
+    Code.OUTSIDE_PROGRAMME: "A date is outside the programme",
+    Code.STATUS_MISMATCH: "The status does not match the dates",
+    Code.UNKNOWN_SETTING: "A setting the tool does not know",
+}
+
+
+class AlertCode(StrEnum):
+    """Things leadership should know about; not mistakes in the sheet."""
+
+    OVERDUE_PLEDGE = "overdue-pledge"
+    OVERDUE_MILESTONE = "overdue-milestone"
+    SECONDMENTS_OUTSIDE_BAND = "secondments-outside-band"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing staff should fix, located by tab, sheet row and the header as staff wrote it."""
+
+    severity: Severity
+    code: Code
+    tab: str
+    row: int | None
+    column: str | None
+    value: str | None
+    message: str
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["severity"] = str(self.severity)
+        d["code"] = str(self.code)
+        return d
+
+    @property
+    def sort_key(self) -> tuple[str, int, str, str]:
+        return (self.tab, self.row or 0, self.column or "", self.code)
+
+
+@dataclass(frozen=True)
+class Alert:
+    """Something leadership should act on, such as an overdue pledge."""
+
+    code: AlertCode
+    tab: str
+    row: int | None
+    message: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"code": str(self.code), "tab": self.tab, "row": self.row, "message": self.message}
+
+
+def show_value(value: object, limit: int = 80) -> str:
+    """A cell value as staff would recognise it in a message, shortened if long."""
+    text = str(value).strip() if value is not None else ""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class CiiSheetsError(Exception):
+    """An operational failure (no file, no access, no network): the sync could not run.
+
+    The message is one line that says what happened and how to fix it.
+    """
