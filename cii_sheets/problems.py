@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -74,9 +74,12 @@ class Problem:
     column: str | None
     value: str | None
     message: str
+    # The cell's A1 address ("C5") in the tab, for links; not part of the JSON contract.
+    cell: str | None = field(default=None, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
+        d.pop("cell")
         d["severity"] = str(self.severity)
         d["code"] = str(self.code)
         return d
@@ -97,6 +100,16 @@ class Alert:
 
     def to_dict(self) -> dict[str, Any]:
         return {"code": str(self.code), "tab": self.tab, "row": self.row, "message": self.message}
+
+
+def column_letters(index: int) -> str:
+    """Spreadsheet column letters for a 0-based column index: 0 -> A, 27 -> AB."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
 
 
 def show_value(value: object, limit: int = 80) -> str:

@@ -1,0 +1,369 @@
+"""The snapshot database (SQLAlchemy; SQLite by default): one table per tab, plus runs and problems.
+
+The store is a public interface: analysts may open it with any SQL tool. Each sync writes in one
+transaction, so a sync that fails at any point leaves the previous snapshot whole.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from cii_sheets import schema
+from cii_sheets.problems import CiiSheetsError
+from cii_sheets.schema import Kind
+from cii_sheets.snapshot import Settings, Snapshot, column_dtype
+from cii_sheets.validate import Validation
+
+DEFAULT_STORE = "sqlite:///data/cii.sqlite"
+
+metadata = sa.MetaData()
+
+
+def _sql_type(kind: Kind) -> sa.types.TypeEngine[Any]:
+    if kind is Kind.MONEY:
+        return sa.Numeric(14, 2, asdecimal=False)
+    if kind in (Kind.FTE, Kind.NUMBER):
+        return sa.Float()
+    if kind is Kind.DATE:
+        return sa.Date()
+    return sa.Text()
+
+
+DATA_TABLES: dict[str, sa.Table] = {
+    tab.table: sa.Table(
+        tab.table,
+        metadata,
+        sa.Column("sheet_row", sa.Integer, nullable=False),
+        *(sa.Column(c.key, _sql_type(c.kind), nullable=not c.required) for c in tab.columns),
+    )
+    for tab in schema.TABS
+    if tab is not schema.SETTINGS_TAB
+}
+DATA_TABLES[schema.SECONDMENT_GOALS_TABLE] = sa.Table(
+    schema.SECONDMENT_GOALS_TABLE,
+    metadata,
+    sa.Column("secondment_id", sa.Text, nullable=False),
+    sa.Column("goal_id", sa.Text, nullable=False),
+)
+SETTINGS_TABLE = sa.Table(
+    "settings",
+    metadata,
+    sa.Column("setting", sa.Text, primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+)
+SYNC_RUNS = sa.Table(
+    "sync_runs",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("finished_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("source", sa.Text, nullable=False),
+    sa.Column("spreadsheet_url", sa.Text),
+    sa.Column("as_of", sa.Date),
+    # ok: no errors; errors: stored, with data errors to fix; failed: could not run, nothing stored
+    sa.Column("outcome", sa.Text, nullable=False),
+    sa.Column("errors", sa.Integer, nullable=False, default=0),
+    sa.Column("warnings", sa.Integer, nullable=False, default=0),
+    sa.Column("alerts", sa.Integer, nullable=False, default=0),
+    sa.Column("rows_left_out", sa.Integer, nullable=False, default=0),
+    sa.Column("api_requests", sa.Integer, nullable=False, default=0),
+    sa.Column("stale_tabs", sa.Text, nullable=False, default=""),  # comma-separated tab names
+    sa.Column("sheet_ids", sa.Text),  # JSON: tab title -> Google tab id, for links to cells
+    sa.Column("message", sa.Text),  # why a failed run failed
+)
+TABS_STATE = sa.Table(
+    "tabs",
+    metadata,
+    sa.Column("tab", sa.Text, primary_key=True),
+    sa.Column("title", sa.Text),  # as found in the sheet
+    sa.Column("rows", sa.Integer, nullable=False),  # rows in the snapshot
+    sa.Column("left_out", sa.Integer, nullable=False),
+    sa.Column("stale", sa.Boolean, nullable=False),
+    sa.Column("last_good_run_id", sa.Integer),
+)
+PROBLEMS = sa.Table(
+    "problems",
+    metadata,
+    sa.Column("run_id", sa.Integer, sa.ForeignKey("sync_runs.id"), nullable=False, index=True),
+    sa.Column("severity", sa.Text, nullable=False),
+    sa.Column("code", sa.Text, nullable=False),
+    sa.Column("tab", sa.Text, nullable=False),
+    sa.Column("row", sa.Integer),
+    sa.Column("column", sa.Text),
+    sa.Column("value", sa.Text),
+    sa.Column("message", sa.Text, nullable=False),
+    sa.Column("cell", sa.Text),
+)
+ALERTS = sa.Table(
+    "alerts",
+    metadata,
+    sa.Column("run_id", sa.Integer, sa.ForeignKey("sync_runs.id"), nullable=False, index=True),
+    sa.Column("code", sa.Text, nullable=False),
+    sa.Column("tab", sa.Text, nullable=False),
+    sa.Column("row", sa.Integer),
+    sa.Column("message", sa.Text, nullable=False),
+)
+
+
+def store_url(url: str | None = None) -> str:
+    """The store to use: the argument, else CII_STORE, else the default SQLite file."""
+    return url or os.environ.get("CII_STORE") or DEFAULT_STORE
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file behind a SQLite URL, or None for other databases and in-memory SQLite."""
+    parsed = sa.engine.make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database:
+        return None
+    if parsed.database == ":memory:":
+        return None
+    return Path(parsed.database)
+
+
+def _utc(now: dt.datetime | None = None) -> dt.datetime:
+    return now or dt.datetime.now(dt.UTC)
+
+
+def _records(frame: pd.DataFrame, table: sa.Table) -> list[dict[str, Any]]:
+    """Rows as plain Python values (dates as dates, missing as None) for an insert."""
+    columns = [c.name for c in table.columns]
+    out = frame.reindex(columns=columns).copy()
+    for column in table.columns:
+        if isinstance(column.type, sa.Date):
+            out[column.name] = pd.to_datetime(out[column.name]).dt.date
+    out = out.astype(object).where(out.notna(), None)
+    return out.to_dict("records")  # type: ignore[return-value]
+
+
+class Store:
+    """The snapshot database at a SQLAlchemy URL."""
+
+    def __init__(self, url: str | None = None) -> None:
+        self.url = store_url(url)
+        path = sqlite_path(self.url)
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.engine: Engine = sa.create_engine(self.url)
+            metadata.create_all(self.engine)
+        except sa.exc.SQLAlchemyError as exc:
+            raise CiiSheetsError(
+                f"Cannot open the store at {sa.engine.make_url(self.url).render_as_string()}: "
+                f"{exc.__class__.__name__}. Check the --store URL or CII_STORE."
+            ) from exc
+        except Exception as exc:
+            raise CiiSheetsError(
+                f"Cannot open the store: {exc}. Check the --store URL or CII_STORE."
+            ) from exc
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+    # --- Writing ---------------------------------------------------------------------------
+
+    def save(
+        self,
+        validation: Validation,
+        *,
+        started_at: dt.datetime,
+        api_requests: int = 0,
+        spreadsheet_url: str | None = None,
+        sheet_ids: dict[str, int] | None = None,
+    ) -> int:
+        """Store one validated sync in one transaction and return its run id.
+
+        Tabs with a broken structure keep their previous rows and are marked stale.
+        """
+        stale = validation.stale_tabs
+        with self.engine.begin() as conn:
+            run_id = self._insert_run(
+                conn,
+                source=validation.source,
+                spreadsheet_url=spreadsheet_url,
+                started_at=started_at,
+                as_of=validation.as_of,
+                outcome="errors" if validation.errors else "ok",
+                errors=len(validation.errors),
+                warnings=len(validation.warnings),
+                alerts=len(validation.alerts),
+                rows_left_out=sum(validation.left_out.values()),
+                api_requests=api_requests,
+                stale_tabs=",".join(stale),
+                sheet_ids=json.dumps(sheet_ids or {}),
+            )
+            fresh = [t for t in schema.TABS if t.name not in stale]
+            for tab in fresh:
+                if tab is schema.SETTINGS_TAB:
+                    self._replace_settings(conn, validation.snapshot.settings)
+                else:
+                    self._replace(conn, tab.table, validation.snapshot[tab.table])
+            if "Secondments" not in stale:
+                table = schema.SECONDMENT_GOALS_TABLE
+                self._replace(conn, table, validation.snapshot[table])
+            self._insert_rows(
+                conn,
+                PROBLEMS,
+                [{"run_id": run_id, **p.to_dict(), "cell": p.cell} for p in validation.problems],
+            )
+            self._insert_rows(
+                conn, ALERTS, [{"run_id": run_id, **a.to_dict()} for a in validation.alerts]
+            )
+            self._update_tabs(conn, validation, run_id)
+        return run_id
+
+    def record_failure(
+        self, source: str, started_at: dt.datetime, message: str, api_requests: int = 0
+    ) -> int:
+        """Note a sync that could not run; the snapshot itself is left untouched."""
+        with self.engine.begin() as conn:
+            return self._insert_run(
+                conn,
+                source=source,
+                started_at=started_at,
+                outcome="failed",
+                api_requests=api_requests,
+                message=message,
+            )
+
+    def _insert_run(self, conn: Connection, **values: Any) -> int:
+        values.setdefault("finished_at", _utc())
+        result = conn.execute(SYNC_RUNS.insert().values(**values))
+        return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+    def _replace(self, conn: Connection, table_name: str, frame: pd.DataFrame) -> None:
+        table = DATA_TABLES[table_name]
+        conn.execute(table.delete())
+        self._insert_rows(conn, table, _records(frame, table))
+
+    def _insert_rows(self, conn: Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+        if rows:
+            conn.execute(table.insert(), rows)
+
+    def _replace_settings(self, conn: Connection, settings: Settings) -> None:
+        conn.execute(SETTINGS_TABLE.delete())
+        rows = [
+            {
+                "setting": key,
+                "value": value.isoformat() if isinstance(value, dt.date) else str(value),
+            }
+            for key, value in settings.to_dict().items()
+        ]
+        self._insert_rows(conn, SETTINGS_TABLE, rows)
+
+    def _update_tabs(self, conn: Connection, validation: Validation, run_id: int) -> None:
+        previous = {r.tab: r for r in conn.execute(sa.select(TABS_STATE))}
+        conn.execute(TABS_STATE.delete())
+        rows = []
+        for name, result in validation.tabs.items():
+            before = previous.get(name)
+            table = result.tab.table
+            rows.append(
+                {
+                    "tab": name,
+                    "title": result.title,
+                    "rows": (before.rows if before else 0)
+                    if result.broken
+                    else len(validation.snapshot[table])
+                    if name != "Settings"
+                    else result.rows,
+                    "left_out": result.left_out,
+                    "stale": result.broken,
+                    "last_good_run_id": (before.last_good_run_id if before else None)
+                    if result.broken
+                    else run_id,
+                }
+            )
+        self._insert_rows(conn, TABS_STATE, rows)
+
+    # --- Reading ---------------------------------------------------------------------------
+
+    def load_snapshot(self) -> Snapshot:
+        """The latest stored data, typed as validation produced it."""
+        with self.engine.connect() as conn:
+            settings_rows = {r.setting: r.value for r in conn.execute(sa.select(SETTINGS_TABLE))}
+            tables = {name: self._load_table(conn, name) for name in DATA_TABLES}
+        return Snapshot(settings=_settings_from_rows(settings_rows), tables=tables)
+
+    def _load_table(self, conn: Connection, name: str) -> pd.DataFrame:
+        table = DATA_TABLES[name]
+        rows = conn.execute(sa.select(table)).mappings().all()
+        frame = pd.DataFrame(rows, columns=[c.name for c in table.columns])
+        tab = next((t for t in schema.TABS if t.table == name), None)
+        if tab is None:
+            return frame.astype(object)
+        frame["sheet_row"] = frame["sheet_row"].astype("int64")
+        for column in tab.columns:
+            dtype = column_dtype(column.kind)
+            if dtype == "datetime64[ns]":
+                frame[column.key] = pd.to_datetime(frame[column.key]).astype(dtype)
+            elif dtype == "float64":
+                frame[column.key] = pd.to_numeric(frame[column.key]).astype(dtype)
+            else:
+                frame[column.key] = frame[column.key].astype(object)
+        return frame
+
+    def runs(self, limit: int | None = None) -> pd.DataFrame:
+        """Sync runs, newest first."""
+        query = sa.select(SYNC_RUNS).order_by(SYNC_RUNS.c.id.desc())
+        if limit:
+            query = query.limit(limit)
+        with self.engine.connect() as conn:
+            return pd.DataFrame(conn.execute(query).mappings().all(), columns=SYNC_RUNS.c.keys())
+
+    def latest_run(self, *, stored_only: bool = False) -> dict[str, Any] | None:
+        """The newest run (or the newest that stored a snapshot), as a dict."""
+        query = sa.select(SYNC_RUNS).order_by(SYNC_RUNS.c.id.desc()).limit(1)
+        if stored_only:
+            query = query.where(SYNC_RUNS.c.outcome != "failed")
+        with self.engine.connect() as conn:
+            row = conn.execute(query).mappings().first()
+        return dict(row) if row else None
+
+    def problems(self, run_id: int) -> pd.DataFrame:
+        return self._per_run(PROBLEMS, run_id)
+
+    def alerts(self, run_id: int) -> pd.DataFrame:
+        return self._per_run(ALERTS, run_id)
+
+    def tabs(self) -> pd.DataFrame:
+        with self.engine.connect() as conn:
+            return pd.DataFrame(
+                conn.execute(sa.select(TABS_STATE)).mappings().all(), columns=TABS_STATE.c.keys()
+            )
+
+    def _per_run(self, table: sa.Table, run_id: int) -> pd.DataFrame:
+        query = sa.select(table).where(table.c.run_id == run_id)
+        with self.engine.connect() as conn:
+            return pd.DataFrame(conn.execute(query).mappings().all(), columns=table.c.keys())
+
+
+def _settings_from_rows(rows: dict[str, str]) -> Settings:
+    defaults = Settings()
+    values: dict[str, Any] = {}
+    for key, default in defaults.to_dict().items():
+        if key not in rows:
+            continue
+        text = rows[key]
+        if isinstance(default, dt.date):
+            values[key] = dt.date.fromisoformat(text)
+        elif isinstance(default, float):
+            values[key] = float(text)
+        elif isinstance(default, int):
+            values[key] = int(text)
+        else:
+            values[key] = text
+    return Settings(**{**defaults.to_dict(), **values})
+
+
+def table_names() -> Iterable[str]:
+    """Every table the store holds, for documentation and tests."""
+    return list(metadata.tables)

@@ -1,0 +1,186 @@
+"""The one orchestrator: lock -> read -> validate -> store -> report -> notify.
+
+The command line, the dashboard's "Sync now" button and the tests all call `run` (or `check`,
+which stops before the store).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import filelock
+
+from cii_sheets import metrics
+from cii_sheets.problems import CiiSheetsError
+from cii_sheets.sources import RawSpreadsheet, Source
+from cii_sheets.store import Store, sqlite_path, store_url
+from cii_sheets.validate import Validation, validate
+
+log = logging.getLogger(__name__)
+
+TIMEZONE = "Europe/London"
+LOCK_TIMEOUT_SECONDS = 10.0
+
+# Exit codes shared by the CLI and the scheduler recipes.
+EXIT_OK, EXIT_DATA_ERRORS, EXIT_FAILED = 0, 1, 2
+
+
+def today(timezone: str = TIMEZONE) -> dt.date:
+    """Today's date where the Initiative works."""
+    return dt.datetime.now(ZoneInfo(timezone)).date()
+
+
+@dataclass
+class Outcome:
+    """What one check or sync found, and the exit code it means."""
+
+    source: str
+    as_of: dt.date
+    validation: Validation | None = None
+    figures: metrics.Figures | None = None
+    raw: RawSpreadsheet | None = None
+    run_id: int | None = None
+    error: str | None = None  # why the run could not happen
+    api_requests: int = 0
+    seconds: float = 0.0
+
+    @property
+    def exit_code(self) -> int:
+        if self.error is not None or self.validation is None:
+            return EXIT_FAILED
+        return EXIT_DATA_ERRORS if self.validation.errors else EXIT_OK
+
+
+# A step run after the snapshot is stored (the Sync report write-back, notifications).
+AfterStore = Callable[[Outcome], None]
+
+
+def check(source: Source, as_of: dt.date | None = None) -> Outcome:
+    """Read and validate; store nothing."""
+    as_of = as_of or today()
+    started = time.perf_counter()
+    outcome = Outcome(source.describe(), as_of)
+    try:
+        raw = source.read()
+    except CiiSheetsError as exc:
+        outcome.error = str(exc)
+        return outcome
+    _validate(outcome, raw)
+    assert outcome.validation is not None
+    outcome.figures = metrics.figures(
+        outcome.validation.snapshot, as_of, outcome.validation.left_out
+    )
+    outcome.seconds = time.perf_counter() - started
+    return outcome
+
+
+def run(
+    source: Source,
+    store: str | None = None,
+    as_of: dt.date | None = None,
+    *,
+    lock_timeout: float = LOCK_TIMEOUT_SECONDS,
+    after_store: tuple[AfterStore, ...] = (),
+) -> Outcome:
+    """Read, validate and store one snapshot, under a lock so that syncs never interleave."""
+    as_of = as_of or today()
+    url = store_url(store)
+    outcome = Outcome(source.describe(), as_of)
+    started_at = dt.datetime.now(dt.UTC)
+    started = time.perf_counter()
+    try:
+        with _lock(url, lock_timeout):
+            opened = Store(url)
+            try:
+                _sync_locked(source, opened, outcome, started_at)
+            finally:
+                opened.dispose()
+    except CiiSheetsError as exc:
+        outcome.error = str(exc)
+        log.error("sync failed: %s", exc)
+    outcome.seconds = time.perf_counter() - started
+    if outcome.error is None:
+        for step in after_store:
+            _run_quietly(step, outcome)
+    return outcome
+
+
+def _sync_locked(source: Source, store: Store, outcome: Outcome, started_at: dt.datetime) -> None:
+    try:
+        raw = source.read()
+    except CiiSheetsError as exc:
+        outcome.api_requests = getattr(exc, "api_requests", 0)
+        store.record_failure(outcome.source, started_at, str(exc), outcome.api_requests)
+        raise
+    _validate(outcome, raw)
+    assert outcome.validation is not None
+    outcome.run_id = store.save(
+        outcome.validation,
+        started_at=started_at,
+        api_requests=raw.api_requests,
+        spreadsheet_url=raw.url,
+        sheet_ids={t.title: t.sheet_id for t in raw.tabs if t.sheet_id is not None},
+    )
+    # Figures come from the stored snapshot: a stale tab shows its last good rows there.
+    outcome.figures = metrics.figures(
+        store.load_snapshot(), outcome.as_of, outcome.validation.left_out
+    )
+    log.info(
+        "sync stored run %s: %d errors, %d warnings, %d alerts",
+        outcome.run_id,
+        len(outcome.validation.errors),
+        len(outcome.validation.warnings),
+        len(outcome.validation.alerts),
+    )
+
+
+def _validate(outcome: Outcome, raw: RawSpreadsheet) -> None:
+    outcome.raw = raw
+    outcome.api_requests = raw.api_requests
+    outcome.validation = validate(raw, outcome.as_of)
+
+
+def _run_quietly(step: AfterStore, outcome: Outcome) -> None:
+    """A failing report or notification is logged; it never undoes the stored snapshot."""
+    try:
+        step(outcome)
+    except Exception as exc:  # noqa: BLE001 - any failure here must not fail the sync
+        log.warning("after-sync step %s failed: %s", getattr(step, "__name__", step), exc)
+
+
+class _lock:
+    """A file lock per store, so two overlapping syncs never interleave."""
+
+    def __init__(self, url: str, timeout: float) -> None:
+        self.path = lock_path(url)
+        self.lock = filelock.FileLock(str(self.path), timeout=timeout)
+
+    def __enter__(self) -> None:
+        try:
+            self.lock.acquire()
+        except filelock.Timeout as exc:
+            raise CiiSheetsError(
+                f"Another sync is already running (lock {self.path}). Wait for it to finish, "
+                f"then run this again."
+            ) from exc
+
+    def __exit__(self, *exc: object) -> None:
+        self.lock.release()
+
+
+def lock_path(url: str) -> Path:
+    """Beside a SQLite file; otherwise in the temporary folder, one per store URL."""
+    path = sqlite_path(url)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return path.with_name(path.name + ".lock")
+    digest = hashlib.sha256(url.encode()).hexdigest()[:16]
+    return Path(tempfile.gettempdir()) / f"cii-sheets-{digest}.lock"

@@ -1,0 +1,686 @@
+"""Raw tabs -> typed frames, problems and alerts, by the contract in schema.py (pure: no IO)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+from dataclasses import dataclass, field
+from itertools import zip_longest
+
+import pandas as pd
+
+from cii_sheets import metrics, schema
+from cii_sheets.parse import GoalBook, parse_column
+from cii_sheets.problems import (
+    Alert,
+    AlertCode,
+    Code,
+    Problem,
+    Severity,
+    column_letters,
+    show_value,
+)
+from cii_sheets.schema import Kind
+from cii_sheets.snapshot import Settings, Snapshot, empty_frame, empty_secondment_goals
+from cii_sheets.sources import RawSpreadsheet, RawTab
+
+ERROR, WARNING = Severity.ERROR, Severity.WARNING
+
+
+@dataclass
+class TabResult:
+    """One contract tab after validation."""
+
+    tab: schema.Tab
+    title: str | None = None  # the tab's title in the sheet; None when missing
+    sheet_id: int | None = None
+    broken: bool = False  # missing, or a required column missing: keep the last good rows
+    rows: int = 0  # non-blank data rows read
+    left_out: int = 0  # rows kept out of the figures because of an error
+
+
+@dataclass
+class Validation:
+    """Everything validation found, plus the snapshot of the rows fit for the figures."""
+
+    source: str
+    as_of: dt.date
+    snapshot: Snapshot
+    tabs: dict[str, TabResult]
+    problems: list[Problem] = field(default_factory=list)
+    alerts: list[Alert] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity is ERROR]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity is WARNING]
+
+    @property
+    def stale_tabs(self) -> list[str]:
+        return [name for name, t in self.tabs.items() if t.broken]
+
+    @property
+    def left_out(self) -> dict[str, int]:
+        return {name: t.left_out for name, t in self.tabs.items() if t.left_out}
+
+
+class _TabFrame:
+    """A tab's cells by contract column, with the bookkeeping to report problems on them."""
+
+    def __init__(self, tab: schema.Tab, raw: RawTab, problems: list[Problem]) -> None:
+        self.tab = tab
+        self.raw = raw
+        self.problems = problems
+        self.headers: dict[str, str] = {}  # column key -> header as staff wrote it
+        self.positions: dict[str, int] = {}  # column key -> 0-based column index in the sheet
+        self.cells = pd.DataFrame()
+        self.typed = pd.DataFrame()
+        self.bad = pd.Series(dtype=bool)  # rows with an error
+
+    def add(
+        self,
+        severity: Severity,
+        code: Code,
+        message: str,
+        row: int | None = None,
+        key: str | None = None,
+        value: object = None,
+        header: str | None = None,
+    ) -> None:
+        column = header if header is not None else (self.headers.get(key) if key else None)
+        cell = None
+        if row is not None and key in self.positions:
+            cell = f"{column_letters(self.positions[key])}{row}"
+        elif row is not None:
+            cell = f"A{row}"
+        self.problems.append(
+            Problem(
+                severity,
+                code,
+                self.raw.title,
+                row,
+                column,
+                None if value is None else show_value(value),
+                message,
+                cell,
+            )
+        )
+
+    def flag(
+        self,
+        mask: pd.Series,
+        severity: Severity,
+        code: Code,
+        key: str | None,
+        message: str | pd.Series,
+        value: pd.Series | None = None,
+    ) -> None:
+        """Report a problem on every row in ``mask``; errors keep those rows out of the figures."""
+        mask = mask.fillna(False).astype(bool)
+        if not mask.any():
+            return
+        rows = self.cells.loc[mask, "sheet_row"]
+        messages = message[mask] if isinstance(message, pd.Series) else None
+        values = value[mask] if value is not None else self.cells.loc[mask, key] if key else None
+        for i, index in enumerate(rows.index):
+            self.add(
+                severity,
+                code,
+                messages.iloc[i] if messages is not None else str(message),
+                int(rows.iloc[i]),
+                key,
+                None if values is None else values.iloc[i],
+            )
+        if severity is ERROR:
+            self.bad |= mask
+
+
+def validate(
+    raw: RawSpreadsheet, as_of: dt.date, settings_override: Settings | None = None
+) -> Validation:
+    """Check every tab against the contract and build the snapshot of good rows."""
+    problems: list[Problem] = []
+    by_tab = _match_tabs(raw, problems)
+    results = {t.name: TabResult(t) for t in schema.TABS}
+    for tab in schema.TABS:
+        found = by_tab.get(tab.name)
+        if found is not None:
+            results[tab.name].title = found.title
+            results[tab.name].sheet_id = found.sheet_id
+        elif tab.required:
+            results[tab.name].broken = True
+            problems.append(
+                Problem(
+                    ERROR,
+                    Code.MISSING_TAB,
+                    tab.name,
+                    None,
+                    None,
+                    None,
+                    f"The spreadsheet has no '{tab.name}' tab. Add a tab called '{tab.name}' "
+                    f"with the header row: {', '.join(c.name for c in tab.columns)}.",
+                )
+            )
+
+    frames: dict[str, _TabFrame] = {}
+    for tab in schema.TABS:
+        found = by_tab.get(tab.name)
+        if found is None:
+            continue
+        frame = _TabFrame(tab, found, problems)
+        if not _read_header(frame):
+            results[tab.name].broken = True
+            continue
+        _read_cells(frame)
+        frames[tab.name] = frame
+        results[tab.name].rows = len(frame.cells)
+
+    settings = settings_override or _settings(frames.pop("Settings", None))
+    goal_book = _goal_book(frames.get("Goals"))
+
+    for name, frame in frames.items():
+        _parse_columns(frame, goal_book)
+        _check_unique(frame)
+        _check_date_order(frame)
+    _check_references(frames, goal_book)
+    _check_window(frames, settings)
+    _check_status(frames, as_of)
+
+    snapshot = Snapshot(settings=settings)
+    for name, frame in frames.items():
+        good = frame.typed.loc[~frame.bad].reset_index(drop=True)
+        snapshot.tables[frame.tab.table] = good
+        results[name].left_out = int(frame.bad.sum())
+    snapshot.tables[schema.SECONDMENT_GOALS_TABLE] = _secondment_goals(snapshot)
+    _check_overpaid(frames, snapshot)
+
+    problems.sort(key=lambda p: (_tab_order(p.tab), p.row or 0, p.column or "", p.code))
+    alerts = _alerts(snapshot, as_of, {n: f.raw.title for n, f in frames.items()})
+    return Validation(raw.source, as_of, snapshot, results, problems, alerts)
+
+
+# --- Structure --------------------------------------------------------------------------------
+
+
+def _tab_order(title: str) -> int:
+    tab = schema.match_tab(title)
+    return schema.TABS.index(tab) if tab else len(schema.TABS)
+
+
+def _match_tabs(raw: RawSpreadsheet, problems: list[Problem]) -> dict[str, RawTab]:
+    """Contract tab name -> the sheet tab standing for it (first match wins)."""
+    found: dict[str, RawTab] = {}
+    for raw_tab in raw.tabs:
+        tab = schema.match_tab(raw_tab.title)
+        if tab is None or tab.name in found:
+            continue  # other tabs (notes, the Sync report, scratch work) are staff's own
+        found[tab.name] = raw_tab
+    return found
+
+
+def _read_header(frame: _TabFrame) -> bool:
+    """Match header cells to contract columns; False when a required column is missing."""
+    tab, raw = frame.tab, frame.raw
+    normalised = [schema.normalise_header(h) if h is not None else "" for h in raw.header]
+    # Exact names first, then aliases, so an alias never steals a column from its own header.
+    for use_aliases in (False, True):
+        for column in tab.columns:
+            if column.key in frame.positions:
+                continue
+            names = (column.name, *column.aliases) if use_aliases else (column.name,)
+            wanted = {schema.normalise_header(n) for n in names}
+            for i, norm in enumerate(normalised):
+                if norm and norm in wanted and i not in frame.positions.values():
+                    frame.positions[column.key] = i
+                    frame.headers[column.key] = str(raw.header[i]).strip()
+                    break
+    used = set(frame.positions.values())
+    keys_by_norm = {
+        schema.normalise_header(n): c.key for c in tab.columns for n in (c.name, *c.aliases)
+    }
+    for i, norm in enumerate(normalised):
+        if i in used or not norm:
+            continue
+        header = str(raw.header[i]).strip()
+        if norm in keys_by_norm and keys_by_norm[norm] in frame.positions:
+            first = frame.headers[keys_by_norm[norm]]
+            frame.add(
+                WARNING,
+                Code.DUPLICATE_COLUMN,
+                f"'{header}' is the same column as '{first}', which comes first. Only "
+                f"'{first}' is read: delete or rename one of them.",
+                1,
+                header=header,
+                value=header,
+            )
+        else:
+            frame.add(
+                WARNING,
+                Code.EXTRA_COLUMN,
+                f"The column '{header}' is not used by the tool, so it is ignored. That is fine "
+                f"if it is for your own notes.",
+                1,
+                header=header,
+                value=header,
+            )
+    missing = [c for c in tab.required_columns if c.key not in frame.positions]
+    for column in missing:
+        frame.add(
+            ERROR,
+            Code.MISSING_COLUMN,
+            f"The '{tab.name}' tab has no '{column.name}' column, so none of its rows can be "
+            f"read. Add '{column.name}' to the header row (row 1), or put back the header if "
+            f"it was renamed. The last good copy of this tab is kept until then.",
+            header=column.name,
+        )
+    return not missing
+
+
+def _read_cells(frame: _TabFrame) -> None:
+    """The tab's cells by column key, trimmed of blank rows, with their sheet row numbers."""
+    raw = frame.raw
+    # Rows may be ragged (trailing empty cells left out); zip_longest pads them in C.
+    columns = list(zip_longest(*raw.rows)) if raw.rows else []
+    cells = pd.DataFrame(
+        {i: pd.Series(col, dtype=object) for i, col in enumerate(columns)},
+        index=pd.RangeIndex(len(raw.rows)),
+    )
+    width = max([len(raw.header), cells.shape[1], *[i + 1 for i in frame.positions.values()]])
+    cells = cells.reindex(columns=range(width))
+    blank = cells.isna() | cells.apply(lambda col: col.astype(str).str.strip().eq(""))
+    keep = ~blank.all(axis=1) if width else pd.Series(False, index=cells.index)
+    # Data under a column with no header would be silently lost: say so once per column.
+    for i in range(len(raw.header), width):
+        if (~blank[i] & keep).any():
+            frame.add(
+                WARNING,
+                Code.EXTRA_COLUMN,
+                f"Column {column_letters(i)} has values but no header, so it is ignored. Give "
+                f"it a header in row 1 if it should be read.",
+                1,
+                header=column_letters(i),
+            )
+    out = pd.DataFrame(
+        {key: cells[i] for key, i in frame.positions.items()}, index=cells.index
+    ).loc[keep]
+    out.insert(0, "sheet_row", pd.Series(raw.row_numbers, index=cells.index, dtype="int64")[keep])
+    frame.cells = out.reset_index(drop=True)
+    frame.bad = pd.Series(False, index=frame.cells.index)
+
+
+# --- Cells ------------------------------------------------------------------------------------
+
+
+def _parse_columns(frame: _TabFrame, goals: GoalBook) -> None:
+    typed = empty_frame(frame.tab).reindex(frame.cells.index)
+    typed["sheet_row"] = frame.cells["sheet_row"]
+    noun = _noun(frame.tab)
+    for column in frame.tab.columns:
+        if column.key not in frame.positions:
+            continue
+        header = frame.headers[column.key]
+        parsed = parse_column(frame.cells[column.key], column, header, goals)
+        typed[column.key] = parsed.values
+        for index, failure in parsed.failures.iterrows():
+            frame.add(
+                ERROR,
+                Code(failure["code"]),
+                str(failure["message"]),
+                int(frame.cells.at[index, "sheet_row"]),
+                column.key,
+                failure["value"],
+            )
+        frame.bad.loc[parsed.failures.index] = True
+        if column.required:
+            example = f", like {column.example}" if column.example else ""
+            frame.flag(
+                parsed.blank,
+                ERROR,
+                Code.MISSING_VALUE,
+                column.key,
+                f"Enter the {header} for this {noun}{example}. This cell is empty.",
+                value=pd.Series("", index=frame.cells.index),
+            )
+    frame.typed = typed
+
+
+def _noun(tab: schema.Tab) -> str:
+    nouns = {
+        "Goals": "goal",
+        "Funders": "funder",
+        "Pledges": "pledge",
+        "Payments": "payment",
+        "Secondments": "secondment",
+        "Milestones": "milestone",
+        "Achievements": "achievement",
+        "Grants": "grant",
+    }
+    return nouns.get(tab.name, "row")
+
+
+def _check_unique(frame: _TabFrame) -> None:
+    id_column = frame.tab.id_column
+    if id_column is None or id_column.key not in frame.positions:
+        return
+    ids = frame.typed[id_column.key]
+    folded = (
+        ids.where(ids.notna())
+        .astype("object")
+        .map(lambda v: v.casefold() if isinstance(v, str) else v)
+    )
+    present = folded.notna()
+    duplicated = folded.duplicated(keep="first") & present
+    if not duplicated.any():
+        return
+    first_rows = (
+        frame.cells.loc[present & ~duplicated]
+        .assign(_id=folded[present & ~duplicated])
+        .set_index("_id")["sheet_row"]
+    )
+    header = frame.headers[id_column.key]
+    noun = _noun(frame.tab)
+    messages = folded[duplicated].map(
+        lambda v: (
+            f"{header} is already used in row {first_rows.get(v)}. Give each {noun} its "
+            f"own {header}, like {id_column.example}."
+        )
+    )
+    frame.flag(duplicated, ERROR, Code.DUPLICATE_ID, id_column.key, messages.reindex(ids.index))
+
+
+def _check_date_order(frame: _TabFrame) -> None:
+    for earlier, later in frame.tab.date_order:
+        if earlier not in frame.positions or later not in frame.positions:
+            continue
+        first, second = frame.typed[earlier], frame.typed[later]
+        wrong = (second < first) & ~frame.bad
+        h1, h2 = frame.headers[earlier], frame.headers[later]
+        messages = first.map(
+            lambda d, h1=h1, h2=h2: (
+                f"{h2} is before {h1} ({_uk(d)}). Check both dates: {h2} must be on or after {h1}."
+            )
+        )
+        frame.flag(wrong, ERROR, Code.DATE_ORDER, later, messages)
+
+
+def _uk(value: object) -> str:
+    """A date the way people in the UK write it: 1 Apr 2017."""
+    if value is None or pd.isna(value):  # type: ignore[arg-type]
+        return ""
+    stamp = pd.Timestamp(value)  # type: ignore[arg-type]
+    return f"{stamp.day} {stamp.strftime('%b %Y')}"
+
+
+# --- Across tabs --------------------------------------------------------------------------------
+
+
+def _goal_book(goals: _TabFrame | None) -> GoalBook:
+    """Goals from the Goals tab, or the contract's defaults if the tab is missing or broken."""
+    if goals is None:
+        return GoalBook((gid, name) for gid, name, _ in schema.GOAL_DEFAULTS)
+    text = schema.GOALS_TAB.column("goal_id")
+    ids = parse_column(goals.cells["goal_id"], text, "Goal ID").values
+    names = parse_column(goals.cells["goal"], schema.GOALS_TAB.column("goal"), "Goal").values
+    pairs = [(i, n) for i, n in zip(ids, names, strict=True) if isinstance(i, str) and i]
+    if not pairs:
+        return GoalBook((gid, name) for gid, name, _ in schema.GOAL_DEFAULTS)
+    return GoalBook((i, n if isinstance(n, str) else i) for i, n in pairs)
+
+
+def _check_references(frames: dict[str, _TabFrame], goals: GoalBook) -> None:
+    for frame in frames.values():
+        for column in frame.tab.columns:
+            if column.references is None or column.key not in frame.positions:
+                continue
+            target_tab, target_key = column.references
+            target = frames.get(target_tab)
+            if target is None:
+                continue  # an optional tab left out: nothing to check against
+            # Every ID typed in the target counts, even on rows with errors, so that one
+            # mistake is reported once rather than again on every row that points at it.
+            known_values = target.typed[target_key].dropna()
+            known = {str(v).casefold(): str(v) for v in known_values}
+            values = frame.typed[column.key]
+            folded = values.map(lambda v: v.casefold() if isinstance(v, str) else v)
+            present = values.notna() & ~frame.bad
+            unknown = present & ~folded.isin(known.keys())
+            # Same name in another case: use the spelling of the tab it comes from.
+            frame.typed.loc[present & ~unknown, column.key] = folded[present & ~unknown].map(known)
+            header = frame.headers[column.key]
+            target_header = target.headers.get(target_key, target_key)
+
+            def message(
+                value: object,
+                header: str = header,
+                target_header: str = target_header,
+                target_tab: str = target_tab,
+                choices: list[str] = list(known.values()),
+            ) -> str:
+                close = difflib.get_close_matches(str(value), choices, n=1, cutoff=0.75)
+                hint = f" Did you mean '{close[0]}'?" if close else ""
+                return (
+                    f"There is no '{value}' in the {target_header} column of the {target_tab} "
+                    f"tab.{hint} Correct the {header}, or add it to the {target_tab} tab first."
+                )
+
+            frame.flag(unknown, ERROR, Code.UNKNOWN_REFERENCE, column.key, values.map(message))
+
+
+def _check_window(frames: dict[str, _TabFrame], settings: Settings) -> None:
+    """Dates outside the programme are allowed but probably a typing slip: warn."""
+    start = pd.Timestamp(settings.programme_start)
+    end = pd.Timestamp(settings.programme_end)
+    checked = {
+        "Payments": ("date_received",),
+        "Secondments": ("start_date", "end_date"),
+        "Milestones": ("planned_date", "actual_date"),
+        "Achievements": ("date",),
+        "Grants": ("award_date",),
+    }
+    for name, keys in checked.items():
+        frame = frames.get(name)
+        if frame is None:
+            continue
+        for key in keys:
+            if key not in frame.positions:
+                continue
+            dates = frame.typed[key]
+            outside = ((dates < start) | (dates > end)) & ~frame.bad
+            header = frame.headers[key]
+            message = (
+                f"{header} is outside the programme ({_uk(start)} to {_uk(end)}). Check the "
+                f"year; if the date is right, change Programme start or Programme end in Settings."
+            )
+            frame.flag(outside, WARNING, Code.OUTSIDE_PROGRAMME, key, message)
+
+
+def _check_status(frames: dict[str, _TabFrame], as_of: dt.date) -> None:
+    """Secondment statuses that the dates contradict."""
+    frame = frames.get("Secondments")
+    if frame is None:
+        return
+    today = pd.Timestamp(as_of)
+    status, end = frame.typed["status"], frame.typed["end_date"]
+    header = frame.headers["status"]
+    ended = (status == "Active") & (end < today) & ~frame.bad
+    frame.flag(
+        ended,
+        WARNING,
+        Code.STATUS_MISMATCH,
+        "status",
+        end.map(
+            lambda d: (
+                f"This secondment ended on {_uk(d)} but its {header} is still Active. "
+                f"Change it to Completed or Ended early, or correct the End date."
+            )
+        ),
+    )
+    finished = (status == "Completed") & (end > today) & ~frame.bad
+    frame.flag(
+        finished,
+        WARNING,
+        Code.STATUS_MISMATCH,
+        "status",
+        end.map(
+            lambda d: (
+                f"This secondment is marked Completed but its End date is {_uk(d)}, "
+                f"still to come. Change it to Active or Ended early, or correct the End date."
+            )
+        ),
+    )
+
+
+def _check_overpaid(frames: dict[str, _TabFrame], snapshot: Snapshot) -> None:
+    """Flag each pledge whose payments add up to more than was pledged (a warning)."""
+    frame = frames.get("Pledges")
+    if frame is None or "Payments" not in frames:
+        return
+    pledges = metrics.pledge_payments(snapshot)
+    over = pledges[pledges["received_gbp"] > pledges["amount_gbp"] + 0.005]
+    header = frame.headers["amount_gbp"]
+    for row in over.itertuples():
+        frame.add(
+            WARNING,
+            Code.OVERPAID_PLEDGE,
+            f"Payments for {row.pledge_id} add up to {metrics.gbp(row.received_gbp)}, more than "
+            f"the {metrics.gbp(row.amount_gbp)} pledged. Check the Payments tab for a "
+            f"payment entered twice, or correct the {header}.",
+            int(row.sheet_row),
+            "amount_gbp",
+            row.amount_gbp,
+        )
+
+
+def _secondment_goals(snapshot: Snapshot) -> pd.DataFrame:
+    secondments = snapshot["secondments"]
+    if secondments.empty:
+        return empty_secondment_goals()
+    pairs = secondments[["secondment_id", "goals"]].assign(
+        goal_id=secondments["goals"].str.split(",")
+    )
+    pairs = pairs.explode("goal_id")[["secondment_id", "goal_id"]].dropna()
+    return pairs.reset_index(drop=True)
+
+
+# --- Settings ---------------------------------------------------------------------------------
+
+
+def _settings(frame: _TabFrame | None) -> Settings:
+    """Settings from the Settings tab; a bad or missing value keeps its default."""
+    if frame is None:
+        return Settings()
+    values: dict[str, object] = {}
+    for index, row in frame.cells.iterrows():  # a handful of rows: a loop is clearest
+        name, value = row.get("setting"), row.get("value")
+        sheet_row = int(row["sheet_row"])
+        setting = schema.SETTING_BY_HEADER.get(schema.normalise_header(name or ""))
+        if setting is None:
+            known = ", ".join(s.name for s in schema.SETTINGS)
+            frame.add(
+                WARNING,
+                Code.UNKNOWN_SETTING,
+                f"'{name}' is not a setting the tool knows, so it is ignored. The settings "
+                f"are: {known}.",
+                sheet_row,
+                "setting",
+                name,
+            )
+            continue
+        column = schema.Column(
+            frame.headers["value"],
+            "value",
+            setting.kind,
+            required=True,
+            choices=schema.MONTHS if setting.kind is Kind.CHOICE else (),
+            example=setting.example,
+        )
+        parsed = parse_column(pd.Series([value], dtype=object), column, f"{setting.name} (Value)")
+        if not parsed.failures.empty or parsed.blank.iloc[0]:
+            message = (
+                parsed.failures["message"].iloc[0]
+                if not parsed.failures.empty
+                else f"Enter a value for {setting.name}, like {setting.example}."
+            )
+            frame.add(ERROR, Code.TYPE_ERROR, message, sheet_row, "value", value)
+            continue
+        values[setting.key] = parsed.values.iloc[0]
+        del index
+    settings = Settings()
+    typed: dict[str, object] = {}
+    for key, value in values.items():
+        default = getattr(settings, key)
+        if isinstance(default, dt.date):
+            typed[key] = pd.Timestamp(value).date()  # type: ignore[arg-type]
+        elif key == "fy_start_month":
+            typed[key] = schema.MONTHS.index(str(value)) + 1
+        elif isinstance(default, int):
+            typed[key] = int(value)  # type: ignore[call-overload]
+        else:
+            typed[key] = value
+    result = Settings(**{**settings.to_dict(), **typed})  # type: ignore[arg-type]
+    if result.programme_end <= result.programme_start:
+        frame.add(
+            ERROR,
+            Code.DATE_ORDER,
+            f"Programme end ({_uk(result.programme_end)}) must be after Programme start "
+            f"({_uk(result.programme_start)}). The defaults are used until this is fixed.",
+            None,
+            "value",
+        )
+        result = Settings(
+            **{
+                **result.to_dict(),
+                "programme_start": settings.programme_start,
+                "programme_end": settings.programme_end,
+            }  # type: ignore[arg-type]
+        )
+    return result
+
+
+# --- Alerts -----------------------------------------------------------------------------------
+
+
+def _alerts(snapshot: Snapshot, as_of: dt.date, titles: dict[str, str]) -> list[Alert]:
+    """What leadership should act on: overdue pledges and milestones, secondments off band."""
+    alerts: list[Alert] = []
+    for row in metrics.overdue_pledges(snapshot, as_of).itertuples():
+        alerts.append(
+            Alert(
+                AlertCode.OVERDUE_PLEDGE,
+                titles.get("Pledges", "Pledges"),
+                int(row.sheet_row),
+                f"{row.funder}'s pledge {row.pledge_id} was due by {_uk(row.due_by)}: "
+                f"{metrics.gbp(row.received_gbp)} of {metrics.gbp(row.amount_gbp)} received, "
+                f"{metrics.gbp(row.outstanding_gbp)} outstanding.",
+            )
+        )
+    milestones = metrics.milestone_status(snapshot, as_of)
+    for row in milestones[milestones["state"] == "overdue"].itertuples():
+        alerts.append(
+            Alert(
+                AlertCode.OVERDUE_MILESTONE,
+                titles.get("Milestones", "Milestones"),
+                int(row.sheet_row),
+                f"'{row.milestone}' was planned for {_uk(row.planned_date)} and has no Actual "
+                f"date yet.",
+            )
+        )
+    settings = snapshot.settings
+    if settings.programme_start <= as_of <= settings.programme_end:
+        active = metrics.active_secondments(snapshot, as_of)
+        count = len(active)
+        low, high = settings.min_secondments, settings.max_secondments
+        if not low <= count <= high:
+            alerts.append(
+                Alert(
+                    AlertCode.SECONDMENTS_OUTSIDE_BAND,
+                    titles.get("Secondments", "Secondments"),
+                    None,
+                    f"{count} secondment{'s' if count != 1 else ''} active on {_uk(as_of)}; "
+                    f"the agreed range is {low} to {high}.",
+                )
+            )
+    return alerts
