@@ -152,7 +152,7 @@ def _run_quietly(step: AfterStore, outcome: Outcome) -> None:
     """A failing report or notification is logged; it never undoes the stored snapshot."""
     try:
         step(outcome)
-    except Exception as exc:  # noqa: BLE001 - any failure here must not fail the sync
+    except Exception as exc:  # any failure here must not fail the sync
         log.warning("after-sync step %s failed: %s", getattr(step, "__name__", step), exc)
 
 

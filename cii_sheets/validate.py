@@ -125,7 +125,7 @@ class _TabFrame:
         rows = self.cells.loc[mask, "sheet_row"]
         messages = message[mask] if isinstance(message, pd.Series) else None
         values = value[mask] if value is not None else self.cells.loc[mask, key] if key else None
-        for i, index in enumerate(rows.index):
+        for i in range(len(rows)):
             self.add(
                 severity,
                 code,
@@ -181,7 +181,7 @@ def validate(
     settings = settings_override or _settings(frames.pop("Settings", None))
     goal_book = _goal_book(frames.get("Goals"))
 
-    for name, frame in frames.items():
+    for frame in frames.values():
         _parse_columns(frame, goal_book)
         _check_unique(frame)
         _check_date_order(frame)
@@ -452,21 +452,26 @@ def _check_references(frames: dict[str, _TabFrame], goals: GoalBook) -> None:
             header = frame.headers[column.key]
             target_header = target.headers.get(target_key, target_key)
 
-            def message(
-                value: object,
-                header: str = header,
-                target_header: str = target_header,
-                target_tab: str = target_tab,
-                choices: list[str] = list(known.values()),
-            ) -> str:
-                close = difflib.get_close_matches(str(value), choices, n=1, cutoff=0.75)
-                hint = f" Did you mean '{close[0]}'?" if close else ""
-                return (
-                    f"There is no '{value}' in the {target_header} column of the {target_tab} "
-                    f"tab.{hint} Correct the {header}, or add it to the {target_tab} tab first."
+            spellings = list(known.values())
+            messages = values[unknown].map(
+                lambda v, h=header, th=target_header, tt=target_tab, sp=spellings: (
+                    _reference_message(v, h, th, tt, sp)
                 )
+            )
+            frame.flag(
+                unknown, ERROR, Code.UNKNOWN_REFERENCE, column.key, messages.reindex(values.index)
+            )
 
-            frame.flag(unknown, ERROR, Code.UNKNOWN_REFERENCE, column.key, values.map(message))
+
+def _reference_message(
+    value: object, header: str, target_header: str, target_tab: str, spellings: list[str]
+) -> str:
+    close = difflib.get_close_matches(str(value), spellings, n=1, cutoff=0.75)
+    hint = f" Did you mean '{close[0]}'?" if close else ""
+    return (
+        f"There is no '{value}' in the {target_header} column of the {target_tab} tab.{hint} "
+        f"Correct the {header}, or add it to the {target_tab} tab first."
+    )
 
 
 def _check_window(frames: dict[str, _TabFrame], settings: Settings) -> None:
@@ -573,7 +578,7 @@ def _settings(frame: _TabFrame | None) -> Settings:
     if frame is None:
         return Settings()
     values: dict[str, object] = {}
-    for index, row in frame.cells.iterrows():  # a handful of rows: a loop is clearest
+    for _, row in frame.cells.iterrows():  # a handful of rows: a loop is clearest
         name, value = row.get("setting"), row.get("value")
         sheet_row = int(row["sheet_row"])
         setting = schema.SETTING_BY_HEADER.get(schema.normalise_header(name or ""))
@@ -607,7 +612,6 @@ def _settings(frame: _TabFrame | None) -> Settings:
             frame.add(ERROR, Code.TYPE_ERROR, message, sheet_row, "value", value)
             continue
         values[setting.key] = parsed.values.iloc[0]
-        del index
     settings = Settings()
     typed: dict[str, object] = {}
     for key, value in values.items():
