@@ -183,6 +183,24 @@ class Store:
 
         Tabs with a broken structure keep their previous rows and are marked stale.
         """
+        try:
+            return self._save(validation, started_at, api_requests, spreadsheet_url, sheet_ids)
+        except sa.exc.SQLAlchemyError as exc:
+            raise CiiSheetsError(
+                f"Could not save the snapshot ({exc.__class__.__name__}: "
+                f"{str(exc.orig if isinstance(exc, sa.exc.DBAPIError) else exc).splitlines()[0]}). "
+                f"The previous snapshot is unchanged; check the store's disk and permissions, "
+                f"then run the sync again."
+            ) from exc
+
+    def _save(
+        self,
+        validation: Validation,
+        started_at: dt.datetime,
+        api_requests: int,
+        spreadsheet_url: str | None,
+        sheet_ids: dict[str, int] | None,
+    ) -> int:
         stale = validation.stale_tabs
         with self.engine.begin() as conn:
             run_id = self._insert_run(
@@ -224,15 +242,20 @@ class Store:
         self, source: str, started_at: dt.datetime, message: str, api_requests: int = 0
     ) -> int:
         """Note a sync that could not run; the snapshot itself is left untouched."""
-        with self.engine.begin() as conn:
-            return self._insert_run(
-                conn,
-                source=source,
-                started_at=started_at,
-                outcome="failed",
-                api_requests=api_requests,
-                message=message,
-            )
+        try:
+            with self.engine.begin() as conn:
+                return self._insert_run(
+                    conn,
+                    source=source,
+                    started_at=started_at,
+                    outcome="failed",
+                    api_requests=api_requests,
+                    message=message,
+                )
+        except sa.exc.SQLAlchemyError as exc:
+            raise CiiSheetsError(
+                f"Could not record the failed run: {exc.__class__.__name__}"
+            ) from exc
 
     def _insert_run(self, conn: Connection, **values: Any) -> int:
         values.setdefault("finished_at", _utc())

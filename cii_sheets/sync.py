@@ -94,13 +94,16 @@ def run(
     as_of = as_of or today()
     url = store_url(store)
     outcome = Outcome(source.describe(), as_of)
-    started_at = dt.datetime.now(dt.UTC)
     started = time.perf_counter()
     try:
         with _lock(url, lock_timeout):
+            started_at = dt.datetime.now(dt.UTC)
             opened = Store(url)
             try:
                 _sync_locked(source, opened, outcome, started_at)
+            except CiiSheetsError as exc:
+                _note_failure(opened, outcome, started_at, exc)
+                raise
             finally:
                 opened.dispose()
     except CiiSheetsError as exc:
@@ -113,13 +116,19 @@ def run(
     return outcome
 
 
-def _sync_locked(source: Source, store: Store, outcome: Outcome, started_at: dt.datetime) -> None:
+def _note_failure(
+    store: Store, outcome: Outcome, started_at: dt.datetime, exc: CiiSheetsError
+) -> None:
+    """Record a failed run so the dashboard can say so; the snapshot itself is untouched."""
+    outcome.api_requests = max(outcome.api_requests, getattr(exc, "api_requests", 0))
     try:
-        raw = source.read()
-    except CiiSheetsError as exc:
-        outcome.api_requests = getattr(exc, "api_requests", 0)
         store.record_failure(outcome.source, started_at, str(exc), outcome.api_requests)
-        raise
+    except CiiSheetsError as also:
+        log.error("could not record the failed run either: %s", also)
+
+
+def _sync_locked(source: Source, store: Store, outcome: Outcome, started_at: dt.datetime) -> None:
+    raw = source.read()
     _validate(outcome, raw)
     assert outcome.validation is not None
     outcome.run_id = store.save(

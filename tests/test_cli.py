@@ -1,0 +1,92 @@
+"""The command line through the real console script: exit codes 0/1/2 and the JSON shape."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import MESSY_FIGURES, MESSY_PROBLEMS
+
+CLI = str(Path(sys.executable).with_name("cii-sheets"))
+
+
+def cii(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [CLI, *map(str, args)], capture_output=True, text=True, timeout=120, cwd=cwd
+    )
+
+
+def test_messy_workbook_exits_1_with_one_json_object(messy_workbook: Path) -> None:
+    done = cii("check", "--workbook", messy_workbook, "--as-of", "2019-06-30", "--json")
+
+    assert done.returncode == 1, done.stderr
+    body = json.loads(done.stdout)  # exactly one JSON object: loads fails on trailing text
+    assert set(body) >= {"ok", "source", "as_of", "counts", "problems", "alerts", "figures"}
+    assert body["ok"] is False
+    assert body["as_of"] == "2019-06-30"
+    assert body["counts"] == {"errors": 8, "warnings": 2, "alerts": 3}
+    keys = ("severity", "code", "tab", "row", "column")
+    assert [tuple(p[k] for k in keys) for p in body["problems"]] == MESSY_PROBLEMS
+    assert all(
+        set(p) == {"severity", "code", "tab", "row", "column", "value", "message"}
+        for p in body["problems"]
+    )
+    assert all(set(a) == {"code", "tab", "row", "message"} for a in body["alerts"])
+    assert body["figures"] == MESSY_FIGURES
+
+
+def test_clean_template_exits_0_and_sync_stores_it(tmp_path: Path) -> None:
+    book = tmp_path / "blank.xlsx"
+    assert cii("init-workbook", book).returncode == 0
+    store = f"sqlite:///{tmp_path / 'store.sqlite'}"
+
+    done = cii("sync", "--workbook", book, "--store", store, "--json")
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    body = json.loads(done.stdout)
+    assert body["ok"] is True and body["counts"]["errors"] == 0
+    assert body["run_id"] == 1
+    assert body["figures"]["pledged_gbp"] == 0
+
+
+def test_missing_workbook_exits_2_with_one_line(tmp_path: Path) -> None:
+    store = f"sqlite:///{tmp_path / 'store.sqlite'}"
+    done = cii("sync", "--workbook", tmp_path / "nope.xlsx", "--store", store)
+
+    assert done.returncode == 2
+    assert "Traceback" not in done.stdout + done.stderr
+    assert "No workbook at" in done.stdout
+    json_done = cii("check", "--workbook", tmp_path / "nope.xlsx", "--json")
+    assert json_done.returncode == 2
+    body = json.loads(json_done.stdout)
+    assert body["ok"] is False and "No workbook at" in body["error"]
+
+
+def test_not_a_workbook_exits_2(tmp_path: Path) -> None:
+    fake = tmp_path / "pledges.xlsx"
+    fake.write_text("Pledge ID,Amount\nP001,25000\n")
+    done = cii("check", "--workbook", fake)
+    assert done.returncode == 2
+    assert "Traceback" not in done.stdout + done.stderr
+
+
+def test_readable_summary_groups_problems_by_tab(messy_workbook: Path) -> None:
+    done = cii("check", "--workbook", messy_workbook, "--as-of", "2019-06-30")
+    assert done.returncode == 1
+    out = done.stdout
+    assert out.index("  Pledges\n") < out.index("  Payments\n") < out.index("  Achievements\n")
+    assert "row 3, Amount £: Amount £ must be a number of pounds" in out
+    assert "Pledged (confirmed)    £65,000 (6.5% of target)" in out
+
+
+def test_demo_then_sync_runs_on_the_sample(tmp_path: Path) -> None:
+    sample = tmp_path / "sample.xlsx"
+    assert cii("demo", sample).returncode == 0
+    store = f"sqlite:///{tmp_path / 'store.sqlite'}"
+    done = cii("sync", "--workbook", sample, "--store", store, "--json")
+    assert done.returncode == 1, done.stderr  # the sample holds deliberate mistakes
+    body = json.loads(done.stdout)
+    assert body["counts"]["errors"] >= 5
+    assert body["figures"]["pledged_gbp"] > 0
