@@ -587,7 +587,7 @@ def _parse_fte(cells: _Cells, fails: _Failures, header: str, example: str) -> pd
 
     def out_of_range(i: int, v: str) -> str:
         x = float(values.iat[i])
-        if 1 < x <= 100 and not percent.iat[i]:
+        if 5 <= x <= 100 and not percent.iat[i]:  # "60" meant 60%; "1.5" did not
             shown = f"{x:g}"
             hint = f" For {shown}% write {x / 100:g} or {shown}%."
         else:
