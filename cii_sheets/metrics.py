@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from cii_sheets.snapshot import Snapshot
@@ -24,6 +25,22 @@ def gbp(amount: float) -> str:
     if pennies % 100:
         return f"£{pennies / 100:,.2f}"
     return f"£{pennies // 100:,}"
+
+
+def gbp_column(amounts: pd.Series) -> pd.Series:
+    """`gbp` over a column, without a Python call per row."""
+    # Amounts repeat a lot: format each distinct one once.
+    codes, distinct = pd.factorize(amounts.astype("float64"))
+    text = np.array([gbp(a) for a in distinct] + [""], dtype=object)
+    return pd.Series(text[codes], index=amounts.index, dtype=object)
+
+
+def uk_dates(dates: pd.Series) -> pd.Series:
+    """Dates the way people in the UK write them: 1 Apr 2017 (empty where there is none)."""
+    # Dates repeat a lot: format each distinct one once (-1, a missing date, picks "").
+    codes, distinct = pd.factorize(pd.to_datetime(dates))
+    text = np.array([f"{d.day} {d.strftime('%b %Y')}" for d in distinct] + [""], dtype=object)
+    return pd.Series(text[codes], index=dates.index, dtype=object)
 
 
 def _day(as_of: dt.date) -> pd.Timestamp:

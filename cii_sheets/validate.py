@@ -123,7 +123,8 @@ class _TabFrame:
         if not mask.any():
             return
         rows = self.cells.loc[mask, "sheet_row"]
-        messages = message[mask] if isinstance(message, pd.Series) else None
+        # A Series of messages need only hold the flagged rows.
+        messages = message.reindex(rows.index) if isinstance(message, pd.Series) else None
         values = value[mask] if value is not None else self.cells.loc[mask, key] if key else None
         for i in range(len(rows)):
             self.add(
@@ -290,11 +291,17 @@ def _read_cells(frame: _TabFrame) -> None:
     )
     width = max([len(raw.header), cells.shape[1], *[i + 1 for i in frame.positions.values()]])
     cells = cells.reindex(columns=range(width))
-    blank = cells.isna() | cells.apply(lambda col: col.astype(str).str.strip().eq(""))
-    keep = ~blank.all(axis=1) if width else pd.Series(False, index=cells.index)
+    # A row is kept once any cell has content; most rows are decided by their first cell,
+    # so later columns are only looked at for the few rows still undecided.
+    keep = pd.Series(False, index=cells.index)
+    for i in range(width):
+        undecided = ~keep
+        if not undecided.any():
+            break
+        keep[undecided] = ~_blank_cells(cells.loc[undecided, i])
     # Data under a column with no header would be silently lost: say so once per column.
     for i in range(len(raw.header), width):
-        if (~blank[i] & keep).any():
+        if (~_blank_cells(cells[i]) & keep).any():
             frame.add(
                 WARNING,
                 Code.EXTRA_COLUMN,
@@ -309,6 +316,16 @@ def _read_cells(frame: _TabFrame) -> None:
     out.insert(0, "sheet_row", pd.Series(raw.row_numbers, index=cells.index, dtype="int64")[keep])
     frame.cells = out.reset_index(drop=True)
     frame.bad = pd.Series(False, index=frame.cells.index)
+
+
+def _blank_cells(column: pd.Series) -> pd.Series:
+    """True where a cell is empty or only spaces."""
+    blank = column.isna()
+    try:
+        stripped = column.str.strip()
+    except AttributeError:  # no text in this column at all
+        return blank
+    return blank | stripped.eq("").fillna(False).astype(bool)
 
 
 # --- Cells ------------------------------------------------------------------------------------
@@ -398,7 +415,7 @@ def _check_date_order(frame: _TabFrame) -> None:
         first, second = frame.typed[earlier], frame.typed[later]
         wrong = (second < first) & ~frame.bad
         h1, h2 = frame.headers[earlier], frame.headers[later]
-        messages = first.map(
+        messages = first[wrong.fillna(False)].map(
             lambda d, h1=h1, h2=h2: (
                 f"{h2} is before {h1} ({_uk(d)}). Check both dates: {h2} must be on or after {h1}."
             )
@@ -516,7 +533,7 @@ def _check_status(frames: dict[str, _TabFrame], as_of: dt.date) -> None:
         WARNING,
         Code.STATUS_MISMATCH,
         "status",
-        end.map(
+        end[ended].map(
             lambda d: (
                 f"This secondment ended on {_uk(d)} but its {header} is still Active. "
                 f"Change it to Completed or Ended early, or correct the End date."
@@ -529,7 +546,7 @@ def _check_status(frames: dict[str, _TabFrame], as_of: dt.date) -> None:
         WARNING,
         Code.STATUS_MISMATCH,
         "status",
-        end.map(
+        end[finished].map(
             lambda d: (
                 f"This secondment is marked Completed but its End date is {_uk(d)}, "
                 f"still to come. Change it to Active or Ended early, or correct the End date."
@@ -649,33 +666,41 @@ def _settings(frame: _TabFrame | None) -> Settings:
 
 def _alerts(snapshot: Snapshot, as_of: dt.date, titles: dict[str, str]) -> list[Alert]:
     """What leadership should act on: overdue pledges and milestones, secondments off band."""
-    alerts: list[Alert] = []
-    for row in metrics.overdue_pledges(snapshot, as_of).itertuples():
-        alerts.append(
-            Alert(
-                AlertCode.OVERDUE_PLEDGE,
-                titles.get("Pledges", "Pledges"),
-                int(row.sheet_row),
-                f"{row.funder}'s pledge {row.pledge_id} was due by {_uk(row.due_by)}: "
-                f"{metrics.gbp(row.received_gbp)} of {metrics.gbp(row.amount_gbp)} received, "
-                f"{metrics.gbp(row.outstanding_gbp)} outstanding.",
-            )
-        )
+    pledges = metrics.overdue_pledges(snapshot, as_of)
+    pledge_messages = (
+        pledges["funder"].astype(str)
+        + "'s pledge "
+        + pledges["pledge_id"].astype(str)
+        + " was due by "
+        + metrics.uk_dates(pledges["due_by"])
+        + ": "
+        + metrics.gbp_column(pledges["received_gbp"])
+        + " of "
+        + metrics.gbp_column(pledges["amount_gbp"])
+        + " received, "
+        + metrics.gbp_column(pledges["outstanding_gbp"])
+        + " outstanding."
+    )
     milestones = metrics.milestone_status(snapshot, as_of)
-    for row in milestones[milestones["state"] == "overdue"].itertuples():
-        alerts.append(
-            Alert(
-                AlertCode.OVERDUE_MILESTONE,
-                titles.get("Milestones", "Milestones"),
-                int(row.sheet_row),
-                f"'{row.milestone}' was planned for {_uk(row.planned_date)} and has no Actual "
-                f"date yet.",
-            )
-        )
+    milestones = milestones[milestones["state"] == "overdue"]
+    milestone_messages = (
+        "'"
+        + milestones["milestone"].astype(str)
+        + "' was planned for "
+        + metrics.uk_dates(milestones["planned_date"])
+        + " and has no Actual date yet."
+    )
+    alerts = [
+        Alert(AlertCode.OVERDUE_PLEDGE, titles.get("Pledges", "Pledges"), int(row), message)
+        for row, message in zip(pledges["sheet_row"], pledge_messages, strict=True)
+    ]
+    alerts += [
+        Alert(AlertCode.OVERDUE_MILESTONE, titles.get("Milestones", "Milestones"), int(row), msg)
+        for row, msg in zip(milestones["sheet_row"], milestone_messages, strict=True)
+    ]
     settings = snapshot.settings
     if settings.programme_start <= as_of <= settings.programme_end:
-        active = metrics.active_secondments(snapshot, as_of)
-        count = len(active)
+        count = len(metrics.active_secondments(snapshot, as_of))
         low, high = settings.min_secondments, settings.max_secondments
         if not low <= count <= high:
             alerts.append(
