@@ -179,11 +179,23 @@ def _safe_float(value: object) -> float:
 def _classify(raw: pd.Series) -> _Cells:
     object_input = raw.dtype == object
     s = pd.Series(raw.to_numpy(dtype=object), dtype=object)
-    types = s.map(type)
-    is_str = types.isin(_STR_TYPES)
-    is_bool = types.isin(_BOOL_TYPES)
-    is_num = types.isin(_NUM_TYPES)
-    is_date = types.isin(_DATE_TYPES)
+    types = s.map(type).to_numpy()
+
+    def of(kinds: tuple[type, ...]) -> pd.Series:
+        # numpy's == on an object array runs in C; Series.isin would hash every type object.
+        mask = np.zeros(len(types), dtype=bool)
+        for kind in kinds:
+            boxed = np.empty((), dtype=object)  # so numpy compares the type objects themselves
+            boxed[()] = kind
+            mask |= types == boxed
+        return pd.Series(mask, index=s.index)
+
+    is_str, is_bool, is_num, is_date = (
+        of(_STR_TYPES),
+        of(_BOOL_TYPES),
+        of(_NUM_TYPES),
+        of(_DATE_TYPES),
+    )
     is_none = s.isna() & ~is_num  # None, pd.NA, NaT
     if not object_input:
         is_none |= s.isna()

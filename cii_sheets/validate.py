@@ -667,36 +667,42 @@ def _settings(frame: _TabFrame | None) -> Settings:
 def _alerts(snapshot: Snapshot, as_of: dt.date, titles: dict[str, str]) -> list[Alert]:
     """What leadership should act on: overdue pledges and milestones, secondments off band."""
     pledges = metrics.overdue_pledges(snapshot, as_of)
-    pledge_messages = (
-        pledges["funder"].astype(str)
-        + "'s pledge "
-        + pledges["pledge_id"].astype(str)
-        + " was due by "
-        + metrics.uk_dates(pledges["due_by"])
-        + ": "
-        + metrics.gbp_column(pledges["received_gbp"])
-        + " of "
-        + metrics.gbp_column(pledges["amount_gbp"])
-        + " received, "
-        + metrics.gbp_column(pledges["outstanding_gbp"])
-        + " outstanding."
-    )
+    pledges_tab = titles.get("Pledges", "Pledges")
+    alerts = [
+        Alert(
+            AlertCode.OVERDUE_PLEDGE,
+            pledges_tab,
+            int(row),
+            f"{funder}'s pledge {pledge} was due by {due}: {received} of {amount} received, "
+            f"{outstanding} outstanding.",
+        )
+        for row, funder, pledge, due, received, amount, outstanding in zip(
+            pledges["sheet_row"],
+            pledges["funder"],
+            pledges["pledge_id"],
+            metrics.uk_dates(pledges["due_by"]),
+            metrics.gbp_column(pledges["received_gbp"]),
+            metrics.gbp_column(pledges["amount_gbp"]),
+            metrics.gbp_column(pledges["outstanding_gbp"]),
+            strict=True,
+        )
+    ]
     milestones = metrics.milestone_status(snapshot, as_of)
     milestones = milestones[milestones["state"] == "overdue"]
-    milestone_messages = (
-        "'"
-        + milestones["milestone"].astype(str)
-        + "' was planned for "
-        + metrics.uk_dates(milestones["planned_date"])
-        + " and has no Actual date yet."
-    )
-    alerts = [
-        Alert(AlertCode.OVERDUE_PLEDGE, titles.get("Pledges", "Pledges"), int(row), message)
-        for row, message in zip(pledges["sheet_row"], pledge_messages, strict=True)
-    ]
+    milestones_tab = titles.get("Milestones", "Milestones")
     alerts += [
-        Alert(AlertCode.OVERDUE_MILESTONE, titles.get("Milestones", "Milestones"), int(row), msg)
-        for row, msg in zip(milestones["sheet_row"], milestone_messages, strict=True)
+        Alert(
+            AlertCode.OVERDUE_MILESTONE,
+            milestones_tab,
+            int(row),
+            f"'{name}' was planned for {planned} and has no Actual date yet.",
+        )
+        for row, name, planned in zip(
+            milestones["sheet_row"],
+            milestones["milestone"],
+            metrics.uk_dates(milestones["planned_date"]),
+            strict=True,
+        )
     ]
     settings = snapshot.settings
     if settings.programme_start <= as_of <= settings.programme_end:
