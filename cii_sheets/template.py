@@ -196,6 +196,7 @@ def save_reproducibly(book: Workbook, path: str | os.PathLike[str]) -> Path:
     openpyxl stamps the save time into the file's properties and zip entries; fix both.
     """
     target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
     book.properties.creator = "cii-sheets"
     book.properties.created = FIXED_TIMESTAMP
     book.properties.modified = FIXED_TIMESTAMP
