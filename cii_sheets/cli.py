@@ -32,6 +32,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CiiSheetsError as exc:
         print(f"cii-sheets: {exc}", file=sys.stderr)
         return sync.EXIT_FAILED
+    except OSError as exc:  # writing a workbook: a folder that cannot be made, no permission
+        print(f"cii-sheets: could not write {exc.filename}: {exc.strerror}.", file=sys.stderr)
+        return sync.EXIT_FAILED
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -51,12 +54,30 @@ def _parser() -> argparse.ArgumentParser:
     template.add_argument("path", type=Path)
     template.set_defaults(handler=_init_workbook)
 
+    init_sheet = commands.add_parser(
+        "init-sheet",
+        help="set up the Google Spreadsheet: tabs, headers, dropdowns, checks, protections",
+        description="Create missing tabs with their header rows; freeze and bold headers; add "
+        "warning-only dropdowns and checks; protect header rows and the Sync report with a "
+        "warning. Never changes data rows; running it again changes nothing.",
+    )
+    init_sheet.add_argument("--spreadsheet", required=True, metavar="KEY_OR_URL")
+    _credentials_argument(init_sheet)
+    init_sheet.set_defaults(handler=_init_sheet)
+
     for name, handler, text in (
         ("check", _check, "validate the spreadsheet and print what to fix; store nothing"),
         ("sync", _sync, "validate the spreadsheet and store a snapshot for the dashboard"),
     ):
         command = commands.add_parser(name, help=text, description=text)
-        command.add_argument("--workbook", type=Path, required=True, help="a local .xlsx file")
+        where = command.add_mutually_exclusive_group(required=True)
+        where.add_argument("--workbook", type=Path, help="a local .xlsx file")
+        where.add_argument(
+            "--spreadsheet",
+            metavar="KEY_OR_URL",
+            help="the Google Spreadsheet: its address from the browser, or its key",
+        )
+        _credentials_argument(command)
         command.add_argument(
             "--as-of",
             type=_date,
@@ -67,6 +88,11 @@ def _parser() -> argparse.ArgumentParser:
             command.add_argument(
                 "--store",
                 help=f"SQLAlchemy URL of the store (default: CII_STORE or {sync.store_url()})",
+            )
+            command.add_argument(
+                "--no-report",
+                action="store_true",
+                help="do not write the Sync report tab back into the Google Spreadsheet",
             )
         command.set_defaults(handler=handler)
     return parser
@@ -79,7 +105,21 @@ def _date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"'{text}' is not a date like 2026-11-23") from None
 
 
+def _credentials_argument(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--credentials",
+        type=Path,
+        metavar="PATH",
+        help="the service-account JSON key for Google (default: CII_CREDENTIALS, "
+        "else GOOGLE_APPLICATION_CREDENTIALS)",
+    )
+
+
 def _source(args: argparse.Namespace) -> Source:
+    if getattr(args, "spreadsheet", None):
+        from cii_sheets.sources.google import GoogleSource
+
+        return GoogleSource(args.spreadsheet, args.credentials)
     from cii_sheets.sources.workbook import WorkbookSource
 
     return WorkbookSource(args.workbook)
@@ -107,8 +147,24 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _sync(args: argparse.Namespace) -> int:
-    outcome = sync.run(_source(args), args.store, args.as_of)
+    source = _source(args)
+    write_report = getattr(source, "write_report", None)
+    after = (write_report,) if write_report is not None and not args.no_report else ()
+    outcome = sync.run(source, args.store, args.as_of, after_store=after)
     return _finish(outcome, args)
+
+
+def _init_sheet(args: argparse.Namespace) -> int:
+    from cii_sheets.sources.google import GoogleSource
+
+    source = GoogleSource(args.spreadsheet, args.credentials)
+    changes = source.init_sheet()
+    if changes:
+        print(f"Set up {source.url}:")
+        print("\n".join(f"  {line}" for line in changes))
+    else:
+        print(f"{source.url} is already set up: nothing to change.")
+    return sync.EXIT_OK
 
 
 def _finish(outcome: sync.Outcome, args: argparse.Namespace) -> int:
