@@ -1,0 +1,1 @@
+"""The leadership dashboard (Streamlit): `streamlit run dashboard/app.py`."""

@@ -1,0 +1,57 @@
+"""The leadership dashboard: `streamlit run dashboard/app.py`; five pages over the synced store."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # `streamlit run` puts only dashboard/ on the path
+    sys.path.insert(0, str(ROOT))
+
+import streamlit as st  # noqa: E402
+
+from cii_sheets import dashboard_figures as figs  # noqa: E402
+from cii_sheets.problems import CiiSheetsError  # noqa: E402
+from dashboard import data, downloads  # noqa: E402
+
+st.set_page_config(
+    page_title="CII dashboard",
+    page_icon="🏙️",
+    layout="wide",
+    initial_sidebar_state="expanded",
+)
+
+PAGES = [
+    st.Page("views/overview.py", title="Overview", icon=":material/dashboard:", default=True),
+    st.Page("views/fundraising.py", title="Fundraising", icon=":material/payments:"),
+    st.Page("views/timeline.py", title="Timeline", icon=":material/timeline:"),
+    st.Page("views/achievements.py", title="Achievements", icon=":material/emoji_events:"),
+    st.Page("views/data_quality.py", title="Data quality", icon=":material/fact_check:"),
+]
+page = st.navigation(PAGES)
+
+try:
+    ctx = data.context()
+except CiiSheetsError as exc:
+    st.title("CII dashboard")
+    st.error(
+        f"{exc}\n\nSet CII_STORE to the store the sync writes to (the default is "
+        f"`{data.DEFAULT_STORE}`), then reload this page.",
+        icon=":material/error:",
+    )
+    st.stop()
+
+st.session_state["ctx"] = ctx
+page.run()
+
+with st.sidebar:
+    st.divider()
+    st.markdown(f"**{ctx.snapshot.settings.initiative_name}**")
+    st.caption(
+        "A pooled fund placing secondees from London charities in the Greater London "
+        "Authority. Goals: " + "; ".join(ctx.goal_labels.values()) + "."
+    )
+    if ctx.has_data:
+        downloads.excel_button(ctx)
+    st.caption(f"Today: {figs.uk_date(ctx.as_of)} (London)")

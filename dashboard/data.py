@@ -1,0 +1,189 @@
+"""The only module that caches: reads the store through cii_sheets, keyed on the latest run id.
+
+Each rerun asks the store for its newest run id (one small query); everything else is cached on
+that id, so a new sync (from the command line, the scheduler or the "Sync now" button) shows at
+once, and nothing is read twice while it has not changed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+import streamlit as st
+
+from cii_sheets import dashboard_figures as figs
+from cii_sheets import metrics, sync
+from cii_sheets.problems import CiiSheetsError
+from cii_sheets.snapshot import Snapshot
+from cii_sheets.store import DEFAULT_STORE, Store
+
+log = logging.getLogger(__name__)
+
+
+def store_url() -> str:
+    """CII_STORE, else CII_STORE in .streamlit/secrets.toml, else the default SQLite file."""
+    if os.environ.get("CII_STORE"):
+        return os.environ["CII_STORE"]
+    try:
+        if st.secrets.load_if_toml_exists() and st.secrets.get("CII_STORE"):
+            return str(st.secrets["CII_STORE"])
+    except Exception:  # a malformed secrets file must not hide the dashboard
+        log.warning("could not read .streamlit/secrets.toml; using the default store")
+    return DEFAULT_STORE
+
+
+@st.cache_resource(show_spinner=False)
+def _store(url: str) -> Store:
+    return Store(url)
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """Everything the pages read, for one state of the store."""
+
+    latest: dict[str, Any] | None  # the newest run, whatever its outcome
+    last_good: dict[str, Any] | None  # the newest run that stored a snapshot
+    snapshot: Snapshot
+    tabs: pd.DataFrame
+    problems: pd.DataFrame  # of the last good run
+    alerts: pd.DataFrame  # of the last good run
+    runs: pd.DataFrame
+
+
+@st.cache_data(show_spinner="Reading the store…", max_entries=4)
+def _load(url: str, latest_run_id: int | None) -> Loaded:
+    store = _store(url)
+    latest = store.latest_run()
+    last_good = store.latest_run(stored_only=True)
+    good_id = last_good["id"] if last_good else -1
+    return Loaded(
+        latest=latest,
+        last_good=last_good,
+        snapshot=store.load_snapshot(),
+        tabs=store.tabs(),
+        problems=store.problems(good_id),
+        alerts=store.alerts(good_id),
+        runs=store.runs(),
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _figures(url: str, latest_run_id: int | None, as_of: dt.date) -> metrics.Figures:
+    loaded = _load(url, latest_run_id)
+    return metrics.figures(loaded.snapshot, as_of, figs.rows_left_out(loaded.tabs))
+
+
+@dataclass(frozen=True)
+class Context:
+    """The store's state as the pages see it, worked out for today."""
+
+    url: str
+    as_of: dt.date
+    loaded: Loaded
+    figures: metrics.Figures
+    freshness: figs.Freshness
+    goal_labels: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def snapshot(self) -> Snapshot:
+        return self.loaded.snapshot
+
+    @property
+    def has_data(self) -> bool:
+        return self.loaded.last_good is not None
+
+
+def _latest_id(store: Store) -> int | None:
+    with store.engine.connect() as conn:
+        value = conn.execute(sa.text("SELECT max(id) FROM sync_runs")).scalar()
+    return int(value) if value is not None else None
+
+
+def context() -> Context:
+    """Read (or reuse) the store's latest state. Raises CiiSheetsError when it cannot be opened."""
+    url = store_url()
+    try:
+        latest_id = _latest_id(_store(url))
+    except sa.exc.SQLAlchemyError as exc:
+        raise CiiSheetsError(f"Cannot read the store: {exc.__class__.__name__}") from exc
+    loaded = _load(url, latest_id)
+    as_of = sync.today()
+    return Context(
+        url=url,
+        as_of=as_of,
+        loaded=loaded,
+        figures=_figures(url, latest_id, as_of),
+        freshness=figs.freshness(
+            loaded.latest,
+            loaded.last_good,
+            figs.stale_tabs(loaded.tabs),
+            dt.datetime.now(dt.UTC),
+        ),
+        goal_labels=figs.goal_labels(loaded.snapshot),
+    )
+
+
+def display_url(url: str) -> str:
+    """The store's URL with any password hidden."""
+    return sa.engine.make_url(url).render_as_string(hide_password=True)
+
+
+# --- Sync now --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SourceChoice:
+    """The source the "Sync now" button would read, or why there is none."""
+
+    source: Any | None
+    description: str
+
+
+def configured_source() -> SourceChoice:
+    """CII_WORKBOOK (a local .xlsx), else CII_SPREADSHEET when the Google source is installed."""
+    workbook = os.environ.get("CII_WORKBOOK", "").strip()
+    if workbook:
+        from cii_sheets.sources.workbook import WorkbookSource
+
+        if not Path(workbook).is_file():
+            return SourceChoice(None, f"CII_WORKBOOK points at {workbook}, which does not exist.")
+        source = WorkbookSource(Path(workbook))
+        return SourceChoice(source, source.describe())
+    spreadsheet = os.environ.get("CII_SPREADSHEET", "").strip()
+    if spreadsheet:
+        try:
+            from cii_sheets.sources import google
+        except ImportError as exc:
+            return SourceChoice(None, f"The Google source is not available here ({exc}).")
+        google_source = getattr(google, "GoogleSource", None)
+        if google_source is None:
+            return SourceChoice(None, "The Google source is not available in this version yet.")
+        try:
+            source = google_source(spreadsheet)
+        except CiiSheetsError as exc:
+            return SourceChoice(None, str(exc))
+        return SourceChoice(source, source.describe())
+    return SourceChoice(
+        None,
+        "No source is configured. Set CII_WORKBOOK to a workbook's path (or CII_SPREADSHEET to "
+        "the Google spreadsheet) before starting the dashboard, or run "
+        "`cii-sheets sync --workbook PATH` from a terminal.",
+    )
+
+
+def sync_now(source: Any) -> sync.Outcome:
+    """The same sync as the command line, run in this process against the dashboard's store."""
+    return sync.run(source, store_url(), sync.today())
+
+
+def current() -> Context:
+    """The context app.py read for this run (pages call this; it reads again if run alone)."""
+    ctx = st.session_state.get("ctx")
+    return ctx if isinstance(ctx, Context) else context()

@@ -1,0 +1,116 @@
+"""Rendering pieces every page shares: the freshness line, empty states, tables with downloads."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from cii_sheets import dashboard_figures as figs
+from dashboard.data import Context
+
+NO_DATA = (
+    "Nothing has been synced into the store yet. Run `cii-sheets sync --workbook PATH` "
+    "(or `make run` for the sample data), or press **Sync now** on the Data quality page."
+)
+
+
+def header(ctx: Context, title: str, caption: str | None = None) -> None:
+    """The page title, then the freshness line and any warning about the data's age."""
+    st.title(title)
+    if caption:
+        st.caption(caption)
+    freshness(ctx)
+
+
+def freshness(ctx: Context) -> None:
+    fresh = ctx.freshness
+    line = fresh.line
+    if fresh.has_data:
+        line += f" Figures are worked out for today, {figs.uk_date(ctx.as_of)}."
+    st.caption(line)
+    for warning in fresh.warnings:
+        st.warning(warning, icon=":material/warning:")
+    left_out = ctx.figures.rows_left_out
+    if fresh.has_data and left_out:
+        total = sum(left_out.values())
+        tabs = ", ".join(f"{tab} {n}" for tab, n in left_out.items())
+        cols = st.columns([4, 1], vertical_alignment="center")
+        cols[0].info(
+            f"{total} row{'s' if total != 1 else ''} left out of these figures because of "
+            f"errors in the spreadsheet ({tabs}).",
+            icon=":material/info:",
+        )
+        cols[1].page_link("views/data_quality.py", label="See what to fix", icon=":material/build:")
+
+
+def no_data(ctx: Context) -> bool:
+    """Show the empty-store state; True when the page has nothing else to show."""
+    if ctx.has_data:
+        return False
+    st.info(NO_DATA, icon=":material/info:")
+    return True
+
+
+def empty(message: str) -> None:
+    st.info(message, icon=":material/info:")
+
+
+def money_format(series: pd.Series) -> str:
+    """'£%,.0f' for whole pounds, '£%,.2f' when pennies appear."""
+    values = pd.to_numeric(series, errors="coerce").dropna()
+    whole = values.empty or bool(((values * 100).round() % 100 == 0).all())
+    return "£%,.0f" if whole else "£%,.2f"
+
+
+def column_config(frame: pd.DataFrame, links: Mapping[str, str] | None = None) -> dict:
+    """£ for money columns, UK dates for date columns, links clickable."""
+    config: dict = {}
+    for column in frame.columns:
+        name = str(column)
+        if "(£)" in name or name.endswith("_gbp") or name == "£":
+            config[name] = st.column_config.NumberColumn(name, format=money_format(frame[column]))
+        elif pd.api.types.is_datetime64_any_dtype(frame[column]):
+            config[name] = st.column_config.DateColumn(name, format="D MMM YYYY")
+    for name, text in (links or {}).items():
+        config[name] = st.column_config.LinkColumn(name, display_text=text)
+    return config
+
+
+def table(
+    frame: pd.DataFrame,
+    name: str,
+    *,
+    label: str,
+    links: Mapping[str, str] | None = None,
+    height: int | str = "auto",
+) -> None:
+    """A table with a CSV download of exactly what it shows."""
+    st.dataframe(
+        frame,
+        hide_index=True,
+        column_config=column_config(frame, links),
+        height=height,
+        width="stretch",
+    )
+    st.download_button(
+        f"Download {label} (CSV)",
+        data=lambda: figs.to_csv(frame),
+        file_name=f"cii-{name}.csv",
+        mime="text/csv",
+        on_click="ignore",
+        icon=":material/download:",
+        key=f"csv_{name}",
+    )
+
+
+def titled(frame: pd.DataFrame, names: Mapping[str, str]) -> pd.DataFrame:
+    """Rename columns for display."""
+    return frame.rename(columns=dict(names))
+
+
+def chart(built: alt.TopLevelMixin) -> None:
+    """An altair chart, as wide as its column."""
+    st.altair_chart(built, width="stretch")

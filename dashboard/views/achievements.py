@@ -1,0 +1,93 @@
+"""Achievements: by goal, by quarter, by host organisation; quiet goals; a searchable list."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from cii_sheets import dashboard_figures as figs
+from dashboard import charts, data, filters, ui
+
+TITLES = {
+    "date": "Date",
+    "achievement": "Achievement",
+    "goal": "Goal",
+    "host_organisation": "Host organisation",
+    "secondment_id": "Secondment ID",
+    "type": "Type",
+    "evidence_link": "Evidence",
+}
+
+
+def main() -> None:
+    ctx = data.current()
+    ui.header(
+        ctx,
+        "Achievements",
+        "What the secondees and their hosts achieved towards the Initiative's three goals.",
+    )
+    if ui.no_data(ctx):
+        return
+    snapshot = ctx.snapshot
+    achievements = snapshot["achievements"]
+    if achievements.empty:
+        ui.empty("No achievements recorded yet — add them in the Achievements tab, then sync.")
+        return
+
+    quiet = figs.quiet_goals(snapshot, ctx.as_of)
+    if not quiet.empty:
+        lines = [
+            f"- **{row.goal}**: "
+            + (
+                f"the last was on {figs.uk_date(row.last_achievement)}"
+                if not pd.isna(row.last_achievement)
+                else "none recorded yet"
+            )
+            for row in quiet.itertuples()
+        ]
+        st.warning(
+            "No achievement recorded in the last six months for:\n" + "\n".join(lines),
+            icon=":material/flag:",
+        )
+
+    st.sidebar.header("Filters")
+    period = filters.period(snapshot.settings, achievements["date"])
+    goals = filters.goals(ctx.goal_labels)
+    table = figs.achievements_table(snapshot, period, goals)
+    labels = list(ctx.goal_labels.values())
+
+    counts = figs.count_by_goal(table, ctx.goal_labels)
+    cols = st.columns(len(counts) + 1)
+    cols[0].metric("Achievements", len(table))
+    for col, row in zip(cols[1:], counts.itertuples(), strict=True):
+        col.metric(row.goal, row.achievements)
+    if table.empty:
+        ui.empty("No achievements in this period or for these goals.")
+        return
+
+    left, right = st.columns(2, gap="large")
+    with left:
+        st.subheader("By goal")
+        ui.chart(charts.goal_bars(counts, labels))
+        st.subheader("By host organisation")
+        ui.chart(charts.host_bars(figs.count_by_host(table), labels))
+    with right:
+        st.subheader("By quarter")
+        ui.chart(charts.quarter_stack(figs.count_by_quarter(table), labels))
+
+    st.subheader("All achievements")
+    query = filters.search()
+    found = figs.achievements_table(snapshot, period, goals, query)
+    if found.empty:
+        ui.empty(f"Nothing matches '{query}'. Try fewer words.")
+    else:
+        ui.table(
+            ui.titled(found[list(TITLES)], TITLES),
+            "achievements",
+            label="achievements",
+            links={"Evidence": "Open evidence"},
+            height=400,
+        )
+
+
+main()

@@ -1,0 +1,188 @@
+"""Data quality: the last sync, what staff should fix, alerts, stale tabs, and "Sync now"."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from cii_sheets import dashboard_figures as figs
+from dashboard import charts, data, ui
+
+PROBLEM_TITLES = {
+    "severity": "Severity",
+    "tab": "Tab",
+    "row": "Row",
+    "column": "Column",
+    "value": "Value",
+    "message": "What to do",
+    "link": "Cell",
+}
+OUTCOMES = {
+    "ok": "No errors",
+    "errors": "Stored, with errors to fix",
+    "failed": "Failed: nothing stored",
+}
+
+
+def sync_panel() -> None:
+    """The "Sync now" button, or why it cannot run here."""
+    choice = data.configured_source()
+    note = st.session_state.pop("sync_note", None)
+    if note:
+        kind, text = note
+        (st.success if kind == "ok" else st.warning if kind == "errors" else st.error)(text)
+    clicked = st.button(
+        "Sync now",
+        type="primary",
+        disabled=choice.source is None,
+        icon=":material/sync:",
+        help="Read the spreadsheet, check it and store a new snapshot, as the scheduled sync does.",
+    )
+    st.caption(f"Source: {choice.description}" if choice.source is not None else choice.description)
+    if clicked and choice.source is not None:
+        with st.spinner("Syncing: reading and checking the spreadsheet…"):
+            outcome = data.sync_now(choice.source)
+        if outcome.error:
+            st.session_state["sync_note"] = ("failed", f"The sync failed: {outcome.error}")
+        else:
+            v = outcome.validation
+            errors = len(v.errors) if v else 0
+            st.session_state["sync_note"] = (
+                "errors" if errors else "ok",
+                f"Stored sync run {outcome.run_id}: {errors} error(s), "
+                f"{len(v.warnings) if v else 0} warning(s), in {outcome.seconds:.1f} s.",
+            )
+        st.rerun()
+
+
+def main() -> None:
+    ctx = data.current()
+    ui.header(
+        ctx,
+        "Data quality",
+        "What the last sync found in the spreadsheet, and what staff should fix. Rows with "
+        "errors are left out of the figures until they are fixed; warnings are kept in.",
+    )
+    loaded = ctx.loaded
+    latest, good = loaded.latest, loaded.last_good
+
+    st.subheader("Last sync")
+    if latest is None:
+        ui.empty(
+            "No sync has run yet. Press Sync now (when a source is configured), or run "
+            "`cii-sheets sync --workbook PATH` from a terminal."
+        )
+    else:
+        cols = st.columns(4)
+        cols[0].metric("Finished", figs.uk_datetime(latest["finished_at"]))
+        cols[1].metric("Outcome", OUTCOMES.get(latest["outcome"], latest["outcome"]))
+        cols[2].metric("API requests", int(latest["api_requests"] or 0))
+        cols[3].metric("Rows left out", int(latest["rows_left_out"] or 0))
+        st.caption(f"Source: {latest['source']}. Store: {data.display_url(ctx.url)}.")
+        if latest["outcome"] == "failed":
+            st.error(f"Why it failed: {latest['message'] or 'not recorded'}")
+    sync_panel()
+
+    if good is None:
+        return
+    problems = figs.problem_table(loaded.problems, good)
+    errors = int((problems["severity"] == "error").sum())
+    warnings = int((problems["severity"] == "warning").sum())
+    st.subheader(f"To fix: {errors} error(s), {warnings} warning(s)")
+    st.caption(f"From sync run {good['id']}, finished {figs.uk_datetime(good['finished_at'])}.")
+    if problems.empty:
+        st.success("All clear: nothing to fix in the spreadsheet.")
+    else:
+        has_links = problems["link"].notna().any()
+        shown = problems if has_links else problems.drop(columns=["link"])
+        ui.table(
+            ui.titled(shown, PROBLEM_TITLES),
+            "problems",
+            label="problems",
+            links={"Cell": "Open cell"} if has_links else None,
+        )
+
+    st.subheader("Alerts for leadership")
+    alerts = loaded.alerts
+    if alerts.empty:
+        st.caption("No alerts: nothing overdue and secondments within the band.")
+    else:
+        ui.table(
+            ui.titled(
+                alerts[["code", "tab", "row", "message"]].astype({"row": "Int64"}),
+                {"code": "Alert", "tab": "Tab", "row": "Row", "message": "Message"},
+            ),
+            "alerts",
+            label="alerts",
+        )
+
+    left, right = st.columns(2, gap="large")
+    with left:
+        st.subheader("Problems over past syncs")
+        history = figs.errors_by_run(loaded.runs)
+        if len(history) < 2:
+            st.caption("The line appears after two syncs.")
+        else:
+            ui.chart(charts.errors_line(history))
+    with right:
+        st.subheader("Tabs")
+        stale = figs.stale_tabs(loaded.tabs)
+        if stale:
+            st.warning(
+                "Could not be read, so their last good copy is used: " + ", ".join(stale) + "."
+            )
+        tabs = loaded.tabs.assign(stale=loaded.tabs["stale"].map({True: "yes", False: ""}))
+        ui.table(
+            ui.titled(
+                tabs[["tab", "rows", "left_out", "stale", "last_good_run_id"]],
+                {
+                    "tab": "Tab",
+                    "rows": "Rows in the snapshot",
+                    "left_out": "Rows left out",
+                    "stale": "Stale",
+                    "last_good_run_id": "Last good run",
+                },
+            ),
+            "tabs",
+            label="tabs",
+        )
+
+    with st.expander("Sync history"):
+        runs = loaded.runs.copy()
+        runs["finished_at"] = pd.to_datetime(runs["finished_at"]).map(figs.uk_datetime)
+        runs["outcome"] = runs["outcome"].map(OUTCOMES).fillna(runs["outcome"])
+        ui.table(
+            ui.titled(
+                runs[
+                    [
+                        "id",
+                        "finished_at",
+                        "source",
+                        "outcome",
+                        "errors",
+                        "warnings",
+                        "alerts",
+                        "rows_left_out",
+                        "api_requests",
+                        "message",
+                    ]
+                ],
+                {
+                    "id": "Run",
+                    "finished_at": "Finished",
+                    "source": "Source",
+                    "outcome": "Outcome",
+                    "errors": "Errors",
+                    "warnings": "Warnings",
+                    "alerts": "Alerts",
+                    "rows_left_out": "Rows left out",
+                    "api_requests": "API requests",
+                    "message": "Message",
+                },
+            ),
+            "sync-runs",
+            label="sync history",
+        )
+
+
+main()

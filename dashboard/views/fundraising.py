@@ -1,0 +1,125 @@
+"""Fundraising: pace against the target, funders, financial years, pledges and what is overdue."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from cii_sheets import dashboard_figures as figs
+from dashboard import charts, data, filters, ui
+
+TOP_FUNDERS = 20
+
+
+def main() -> None:
+    ctx = data.current()
+    ui.header(
+        ctx,
+        "Fundraising",
+        "Confirmed pledges count towards the target; Expected ones are the pipeline.",
+    )
+    if ui.no_data(ctx):
+        return
+    snapshot, settings = ctx.snapshot, ctx.snapshot.settings
+    pledges, payments = snapshot["pledges"], snapshot["payments"]
+    if pledges.empty:
+        ui.empty(
+            "No pledges recorded yet — add them in the Pledges tab, then sync. Payments go in "
+            "the Payments tab."
+        )
+        return
+
+    st.sidebar.header("Filters")
+    period = filters.period(settings, pledges["date_pledged"], payments["date_received"])
+    chosen = filters.funders(pledges["funder"])
+    selection = figs.fundraising_selection(snapshot, ctx.as_of, period, chosen)
+
+    scope = period.label if not period.is_all else "All time"
+    if chosen:
+        scope += " · " + ", ".join(chosen)
+    st.caption(f"Showing: **{scope}**. Pledges count by Date pledged, payments by Date received.")
+    target = settings.target_gbp
+    cols = st.columns(5)
+    cols[0].metric(
+        "Pledged",
+        figs.gbp(selection.pledged_gbp),
+        help=f"{100 * selection.pledged_gbp / target:.1f}% of the {figs.gbp(target)} target"
+        if target
+        else None,
+    )
+    cols[1].metric("Received", figs.gbp(selection.received_gbp))
+    cols[2].metric("Outstanding", figs.gbp(selection.outstanding_gbp))
+    cols[3].metric("Overdue", figs.gbp(selection.overdue_gbp))
+    cols[4].metric("Expected pipeline", figs.gbp(selection.expected_gbp))
+
+    st.subheader("Pace towards the target")
+    whole = figs.fundraising_selection(snapshot, ctx.as_of, figs.ALL_TIME, chosen)
+    running = figs.cumulative(whole)
+    outlook = figs.projection(running, settings, ctx.as_of)
+    if chosen:
+        st.caption("The pace line is for the whole target; the lines show only the chosen funders.")
+    (st.success if outlook.on_track else st.warning)(outlook.sentence)
+    ui.chart(
+        charts.pace_chart(
+            figs.up_to(figs.thin_steps(running), ctx.as_of),
+            figs.pace_line(settings),
+            target,
+            ctx.as_of,
+        )
+    )
+
+    left, right = st.columns(2, gap="large")
+    funder_totals = figs.by_funder(selection)
+    with left:
+        st.subheader("By funder")
+        if funder_totals.empty:
+            ui.empty("No pledges or payments in this selection.")
+        else:
+            shown = funder_totals.head(TOP_FUNDERS)
+            if len(funder_totals) > TOP_FUNDERS:
+                st.caption(f"The {TOP_FUNDERS} largest of {len(funder_totals)} funders.")
+            ui.chart(charts.funder_bars(shown))
+    years = figs.by_financial_year(selection, settings.fy_start_month)
+    with right:
+        st.subheader("By financial year")
+        if years.empty:
+            ui.empty("No pledges or payments in this selection.")
+        else:
+            ui.chart(charts.fy_bars(years))
+
+    with st.expander("Totals by funder and by financial year"):
+        ui.table(
+            ui.titled(funder_totals, _MONEY_TITLES | {"funder": "Funder"}),
+            "by-funder",
+            label="totals by funder",
+        )
+        ui.table(
+            ui.titled(years, _MONEY_TITLES | {"financial_year": "Financial year"}),
+            "by-financial-year",
+            label="totals by financial year",
+        )
+
+    st.subheader("Overdue pledges")
+    overdue = figs.overdue_table(selection.pledges)
+    if overdue.empty:
+        st.caption("Nothing overdue: every confirmed pledge past its Due by date is paid in full.")
+    else:
+        ui.table(overdue, "overdue-pledges", label="overdue pledges")
+
+    st.subheader("Pledges")
+    pledge_rows = figs.pledge_table(selection.pledges)
+    if pledge_rows.empty:
+        ui.empty("No pledges in this selection. Choose another period or funder.")
+    else:
+        ui.table(pledge_rows, "pledges", label="pledges", height=380)
+    if payments.empty:
+        ui.empty("No payments recorded yet — add them in the Payments tab.")
+
+
+_MONEY_TITLES = {
+    "pledged_gbp": "Pledged (£)",
+    "expected_gbp": "Expected (£)",
+    "received_gbp": "Received (£)",
+    "outstanding_gbp": "Outstanding (£)",
+}
+
+main()
