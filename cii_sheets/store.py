@@ -166,7 +166,14 @@ class Store:
             ) from exc
 
     def dispose(self) -> None:
+        """Close the store's connections."""
         self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.dispose()
 
     # --- Writing ---------------------------------------------------------------------------
 
@@ -347,6 +354,18 @@ class Store:
         query = sa.select(SYNC_RUNS).order_by(SYNC_RUNS.c.id.desc()).limit(1)
         if stored_only:
             query = query.where(SYNC_RUNS.c.outcome != "failed")
+        with self.engine.connect() as conn:
+            row = conn.execute(query).mappings().first()
+        return dict(row) if row else None
+
+    def previous_stored_run(self, run_id: int) -> dict[str, Any] | None:
+        """The newest run before ``run_id`` that stored a snapshot."""
+        query = (
+            sa.select(SYNC_RUNS)
+            .where(SYNC_RUNS.c.id < run_id, SYNC_RUNS.c.outcome != "failed")
+            .order_by(SYNC_RUNS.c.id.desc())
+            .limit(1)
+        )
         with self.engine.connect() as conn:
             row = conn.execute(query).mappings().first()
         return dict(row) if row else None

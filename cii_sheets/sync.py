@@ -49,6 +49,7 @@ class Outcome:
     raw: RawSpreadsheet | None = None
     run_id: int | None = None
     error: str | None = None  # why the run could not happen
+    store_url: str | None = None
     api_requests: int = 0
     seconds: float = 0.0
 
@@ -59,7 +60,8 @@ class Outcome:
         return EXIT_DATA_ERRORS if self.validation.errors else EXIT_OK
 
 
-# A step run after the snapshot is stored (the Sync report write-back, notifications).
+# A step run after the run: the Sync report write-back (after_store: only once a snapshot is
+# stored) and notifications (after_run: also when the run failed).
 AfterStore = Callable[[Outcome], None]
 
 
@@ -89,11 +91,12 @@ def run(
     *,
     lock_timeout: float = LOCK_TIMEOUT_SECONDS,
     after_store: tuple[AfterStore, ...] = (),
+    after_run: tuple[AfterStore, ...] = (),
 ) -> Outcome:
     """Read, validate and store one snapshot, under a lock so that syncs never interleave."""
     as_of = as_of or today()
     url = store_url(store)
-    outcome = Outcome(source.describe(), as_of)
+    outcome = Outcome(source.describe(), as_of, store_url=url)
     started = time.perf_counter()
     try:
         with _lock(url, lock_timeout):
@@ -113,6 +116,8 @@ def run(
     if outcome.error is None:
         for step in after_store:
             _run_quietly(step, outcome)
+    for step in after_run:
+        _run_quietly(step, outcome)
     return outcome
 
 

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import openpyxl
 import pytest
+import sqlalchemy as sa
+
+from cii_sheets.store import Store
 
 D = dt.date
 
@@ -149,3 +155,46 @@ def write_workbook(path: Path, tabs: dict[str, list[list[object]]]) -> Path:
 @pytest.fixture
 def messy_workbook(tmp_path: Path) -> Path:
     return write_workbook(tmp_path / "messy.xlsx", MESSY_TABS)
+
+
+POSTGRES_HELP = (
+    "PostgreSQL store tests skipped: set CII_TEST_POSTGRES_URL to a server's URL, e.g. "
+    "`export CII_TEST_POSTGRES_URL=$(scripts/test-postgres.sh start)` (CI does this)."
+)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A new, empty store: a SQLite file, or a fresh database on the test PostgreSQL server."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'cii.sqlite'}"
+        return
+    server = os.environ.get("CII_TEST_POSTGRES_URL")
+    if not server:
+        if os.environ.get("CI"):
+            pytest.fail("CI must run the PostgreSQL store tests: " + POSTGRES_HELP)
+        pytest.skip(POSTGRES_HELP)
+    name = f"cii_test_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield sa.engine.make_url(server).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def open_store() -> Iterator[Callable[[str], Store]]:
+    """Open stores that are closed again after the test (PostgreSQL wants its connections back)."""
+    opened: list[Store] = []
+
+    def opener(url: str) -> Store:
+        opened.append(Store(url))
+        return opened[-1]
+
+    yield opener
+    for store in opened:
+        store.dispose()

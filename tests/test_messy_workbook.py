@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from conftest import MESSY_ALERTS, MESSY_AS_OF, MESSY_FIGURES, MESSY_PROBLEMS
@@ -42,13 +43,13 @@ def test_messages_name_the_value_and_what_to_write(messy_workbook: Path) -> None
 
 
 def test_sync_stores_the_good_rows_with_the_same_figures(
-    messy_workbook: Path, tmp_path: Path
+    messy_workbook: Path, store_url: str, open_store: Callable[[str], Store]
 ) -> None:
-    url = f"sqlite:///{tmp_path / 'cii.sqlite'}"
+    url = store_url
     outcome = sync.run(WorkbookSource(messy_workbook), url, MESSY_AS_OF)
 
     assert outcome.figures is not None and outcome.figures.to_dict() == MESSY_FIGURES
-    store = Store(url)
+    store = open_store(url)
     snapshot = store.load_snapshot()
     assert sorted(snapshot["pledges"]["pledge_id"]) == ["P001", "P004", "P006"]
     # Case typed differently is stored in the spelling of the Funders tab.

@@ -7,6 +7,7 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 
 import filelock
@@ -16,33 +17,38 @@ from conftest import MESSY_AS_OF, MESSY_FIGURES, MESSY_TABS, write_workbook
 
 from cii_sheets import metrics, sync
 from cii_sheets.sources.workbook import WorkbookSource
-from cii_sheets.store import DATA_TABLES, Store
+from cii_sheets.store import DATA_TABLES, SETTINGS_TABLE, Store
 
 
-def _data_dump(db: Path) -> list[str]:
-    """Every statement that rebuilds the data tables and settings, in order."""
-    wanted = {*DATA_TABLES, "settings"}
-    with sqlite3.connect(db) as conn:
-        return [
-            line
-            for line in conn.iterdump()
-            if any(f'"{name}"' in line.split("VALUES")[0] for name in wanted)
-        ]
+def _data_dump(url: str) -> dict[str, list[tuple[object, ...]]]:
+    """Every row of the data tables and settings, as the database returns them, in order."""
+    engine = sa.create_engine(url)
+    tables = [*DATA_TABLES.values(), SETTINGS_TABLE]
+    try:
+        with engine.connect() as conn:
+            return {
+                t.name: [tuple(r) for r in conn.execute(sa.select(t).order_by(*t.columns))]
+                for t in tables
+            }
+    finally:
+        engine.dispose()
 
 
 @pytest.fixture
-def synced(messy_workbook: Path, tmp_path: Path) -> tuple[str, Path]:
-    db = tmp_path / "cii.sqlite"
-    url = f"sqlite:///{db}"
-    assert sync.run(WorkbookSource(messy_workbook), url, MESSY_AS_OF).run_id == 1
-    return url, db
+def synced(messy_workbook: Path, store_url: str) -> str:
+    assert sync.run(WorkbookSource(messy_workbook), store_url, MESSY_AS_OF).run_id == 1
+    return store_url
 
 
 def test_a_sync_failing_midway_leaves_the_previous_snapshot_whole(
-    synced: tuple[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    synced: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    open_store: Callable[[str], Store],
 ) -> None:
-    url, db = synced
-    before = _data_dump(db)
+    url = synced
+    before = _data_dump(url)
+    assert len(before["pledges"]) == 3
     # A changed sheet whose save fails after some tables are already rewritten.
     tabs = copy.deepcopy(MESSY_TABS)
     tabs["Pledges"][1][2] = 99_999
@@ -63,8 +69,8 @@ def test_a_sync_failing_midway_leaves_the_previous_snapshot_whole(
     assert outcome.error is not None and "previous snapshot is unchanged" in outcome.error
     assert "\n" not in outcome.error
     assert calls["n"] == 5
-    assert _data_dump(db) == before
-    store = Store(url)
+    assert _data_dump(url) == before
+    store = open_store(url)
     assert (
         metrics.figures(
             store.load_snapshot(), MESSY_AS_OF, MESSY_FIGURES["rows_left_out"]
@@ -77,9 +83,9 @@ def test_a_sync_failing_midway_leaves_the_previous_snapshot_whole(
 
 
 def test_a_tab_missing_a_required_column_keeps_its_last_good_rows(
-    synced: tuple[str, Path], tmp_path: Path
+    synced: str, tmp_path: Path, open_store: Callable[[str], Store]
 ) -> None:
-    url, _ = synced
+    url = synced
     tabs = copy.deepcopy(MESSY_TABS)
     tabs["Pledges"][0][2] = "Sum"  # someone renamed "Amount £"
     tabs["Milestones"] = tabs["Milestones"][:2]  # and, in the same sync, removed two milestones
@@ -91,7 +97,7 @@ def test_a_tab_missing_a_required_column_keeps_its_last_good_rows(
     missing = [p for p in outcome.validation.problems if p.code == "missing-column"]
     assert [(p.tab, p.row, p.column) for p in missing] == [("Pledges", None, "Amount (£)")]
     assert outcome.validation.stale_tabs == ["Pledges"]
-    store = Store(url)
+    store = open_store(url)
     snapshot = store.load_snapshot()
     assert sorted(snapshot["pledges"]["pledge_id"]) == ["P001", "P004", "P006"]
     assert len(snapshot["milestones"]) == 1  # fresh tabs did change
@@ -106,9 +112,9 @@ def test_a_tab_missing_a_required_column_keeps_its_last_good_rows(
 
 
 def test_a_second_sync_waits_then_gives_up_while_the_first_holds_the_lock(
-    synced: tuple[str, Path], messy_workbook: Path
+    synced: str, messy_workbook: Path
 ) -> None:
-    url, _ = synced
+    url = synced
     with filelock.FileLock(str(sync.lock_path(url))):
         outcome = sync.run(WorkbookSource(messy_workbook), url, MESSY_AS_OF, lock_timeout=0.2)
     assert outcome.exit_code == sync.EXIT_FAILED
@@ -116,10 +122,10 @@ def test_a_second_sync_waits_then_gives_up_while_the_first_holds_the_lock(
 
 
 def test_two_syncs_started_together_run_one_after_the_other(
-    messy_workbook: Path, tmp_path: Path
+    messy_workbook: Path, store_url: str, open_store: Callable[[str], Store]
 ) -> None:
-    url = f"sqlite:///{tmp_path / 'cii.sqlite'}"
-    Store(url).dispose()
+    url = store_url
+    open_store(url)  # creates the tables before the two processes race
     # Each process reads slowly, so that without the lock the two would overlap.
     script = textwrap.dedent(
         f"""
@@ -139,7 +145,7 @@ def test_two_syncs_started_together_run_one_after_the_other(
     procs = [subprocess.Popen([sys.executable, "-c", script]) for _ in range(2)]
     assert [p.wait(timeout=60) for p in procs] == [1, 1]
 
-    runs = Store(url).runs().sort_values("id")
+    runs = open_store(url).runs().sort_values("id")
     assert list(runs["outcome"]) == ["errors", "errors"]
     first, second = runs.iloc[0], runs.iloc[1]
     assert second["started_at"] >= first["finished_at"]
