@@ -1,0 +1,209 @@
+"""Configuration in one place: flag > environment variable > cii_sheets.toml > default.
+
+Every key can be set in the file, by an environment variable, and (for the dashboard) in
+`.streamlit/secrets.toml`. `cii-sheets config` prints the effective values, secrets masked, with
+where each came from. Unknown keys and wrong types are one-line errors at start-up.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from cii_sheets.problems import CiiSheetsError
+
+DEFAULT_FILE = "cii_sheets.toml"
+
+
+@dataclass(frozen=True)
+class Key:
+    """How one setting is read and shown."""
+
+    env: str
+    kind: type  # str, bool or list (of str)
+    help: str
+
+
+KEYS: dict[str, Key] = {
+    "workbook": Key("CII_WORKBOOK", str, "a local .xlsx workbook to read"),
+    "spreadsheet": Key("CII_SPREADSHEET", str, "the Google Spreadsheet's address or key"),
+    "credentials": Key("CII_CREDENTIALS", str, "path of the Google service-account key file"),
+    "store": Key("CII_STORE", str, "SQLAlchemy URL of the snapshot store"),
+    "notify": Key("CII_NOTIFY", list, "apprise URLs to send digests to"),
+    "notify_always": Key("CII_NOTIFY_ALWAYS", bool, "send a digest after every sync"),
+    "timezone": Key("CII_TIMEZONE", str, "time zone of 'today' and of times shown"),
+    "allowed_emails": Key("CII_ALLOWED_EMAILS", list, "who may open the dashboard (emails)"),
+    "allowed_domains": Key(
+        "CII_ALLOWED_DOMAINS", list, "who may open the dashboard (email domains)"
+    ),
+    "allow_open_access": Key(
+        "CII_ALLOW_OPEN_ACCESS", bool, "serve the dashboard beyond localhost without a login"
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Config:
+    """The effective configuration."""
+
+    workbook: str | None = None
+    spreadsheet: str | None = None
+    credentials: str | None = None
+    store: str = "sqlite:///data/cii.sqlite"
+    notify: tuple[str, ...] = ()
+    notify_always: bool = False
+    timezone: str = "Europe/London"
+    allowed_emails: tuple[str, ...] = ()
+    allowed_domains: tuple[str, ...] = ()
+    allow_open_access: bool = False
+    origins: dict[str, str] = field(default_factory=dict, compare=False)  # key -> where from
+
+    @property
+    def auth_restricted(self) -> bool:
+        return bool(self.allowed_emails or self.allowed_domains)
+
+    def may_see(self, email: str | None) -> bool:
+        """Whether a signed-in person is on the allow-list."""
+        if not email:
+            return False
+        email = email.strip().casefold()
+        domain = email.rsplit("@", 1)[-1]
+        return email in {e.casefold() for e in self.allowed_emails} or domain in {
+            d.casefold().lstrip("@") for d in self.allowed_domains
+        }
+
+    def masked(self) -> dict[str, tuple[str, str]]:
+        """key -> (value with secrets masked, where it came from), for `cii-sheets config`."""
+        return {
+            name: (_mask(name, getattr(self, name)), self.origins.get(name, "default"))
+            for name in KEYS
+        }
+
+
+def load(
+    path: str | Path | None = None,
+    flags: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+    extra: Mapping[str, Any] | None = None,
+) -> Config:
+    """Read the configuration: flags over environment over ``extra`` (secrets) over file.
+
+    ``path`` is the file (default: CII_CONFIG, else ./cii_sheets.toml when it exists);
+    ``extra`` is a mapping laid out like the file, such as Streamlit's secrets.
+    """
+    environ = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    origins: dict[str, str] = {}
+
+    file = _file(path, environ)
+    if file is not None:
+        for name, value in _read_file(file).items():
+            values[name], origins[name] = _typed(name, value, str(file)), f"file {file}"
+    for name, value in (extra or {}).items():
+        if name in KEYS:
+            values[name], origins[name] = _typed(name, value, "secrets"), "secrets"
+    for name, key in KEYS.items():
+        text = environ.get(key.env)
+        if name == "credentials" and not text:
+            text = environ.get("GOOGLE_APPLICATION_CREDENTIALS")
+            env_name = "GOOGLE_APPLICATION_CREDENTIALS"
+        else:
+            env_name = key.env
+        if text:
+            values[name], origins[name] = _from_env(name, text), f"environment {env_name}"
+    for name, value in (flags or {}).items():
+        if name not in KEYS:
+            raise CiiSheetsError(f"Unknown setting '{name}'.")
+        if value is not None and value != () and value != []:
+            values[name], origins[name] = _typed(name, value, "flag"), "flag"
+    return Config(**values, origins=origins)
+
+
+def _file(path: str | Path | None, environ: Mapping[str, str]) -> Path | None:
+    if path is not None or environ.get("CII_CONFIG"):
+        chosen = Path(path or environ["CII_CONFIG"])
+        if not chosen.is_file():
+            raise CiiSheetsError(
+                f"No configuration file at {chosen}. Check --config or CII_CONFIG, or copy "
+                f"cii_sheets.example.toml to start one."
+            )
+        return chosen
+    default = Path(DEFAULT_FILE)
+    return default if default.is_file() else None
+
+
+def _read_file(path: Path) -> dict[str, Any]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise CiiSheetsError(f"{path} is not valid TOML ({exc}). Fix it and run again.") from None
+    except OSError as exc:
+        raise CiiSheetsError(f"Cannot read {path}: {exc.strerror}.") from None
+    unknown = sorted(set(data) - set(KEYS))
+    if unknown:
+        raise CiiSheetsError(
+            f"{path}: unknown setting '{unknown[0]}'. The settings are: {', '.join(KEYS)}."
+        )
+    return data
+
+
+def _typed(name: str, value: Any, where: str) -> Any:
+    kind = KEYS[name].kind
+    if kind is list:
+        items = [value] if isinstance(value, str) else value
+        if isinstance(items, list | tuple) and all(isinstance(i, str) for i in items):
+            return tuple(i for i in items if i)
+        raise CiiSheetsError(f'{where}: \'{name}\' must be a list of text, like ["a", "b"].')
+    if kind is bool:
+        if isinstance(value, bool):
+            return value
+        raise CiiSheetsError(f"{where}: '{name}' must be true or false.")
+    if isinstance(value, str | Path):
+        return str(value) or None
+    raise CiiSheetsError(f"{where}: '{name}' must be text in quotes.")
+
+
+def _from_env(name: str, text: str) -> Any:
+    kind = KEYS[name].kind
+    if kind is list:
+        return tuple(text.replace(",", " ").split()) if name != "notify" else tuple(text.split())
+    if kind is bool:
+        if text.strip().lower() in {"1", "true", "yes", "on"}:
+            return True
+        if text.strip().lower() in {"0", "false", "no", "off", ""}:
+            return False
+        raise CiiSheetsError(f"{KEYS[name].env} must be true or false, not '{text}'.")
+    return text
+
+
+def _mask(name: str, value: Any) -> str:
+    if value is None or value == ():
+        return "(not set)"
+    if name == "store":
+        try:
+            return sa.engine.make_url(str(value)).render_as_string(hide_password=True)
+        except sa.exc.ArgumentError:
+            return "***"
+    if name == "notify":
+        return ", ".join(v.split("://", 1)[0] + "://***" for v in value)
+    if name == "credentials":
+        return f"{value} (file; its contents are never shown)"
+    if isinstance(value, tuple):
+        return ", ".join(value)
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def describe(config: Config) -> str:
+    """The text `cii-sheets config` prints."""
+    rows = config.masked()
+    width = max(len(name) for name in rows)
+    lines = ["Effective configuration (flag > environment > file > default):"]
+    for name, (value, origin) in rows.items():
+        lines.append(f"  {name:<{width}}  {value}    [{origin}]")
+    return "\n".join(lines)
