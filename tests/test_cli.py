@@ -90,3 +90,12 @@ def test_demo_then_sync_runs_on_the_sample(tmp_path: Path) -> None:
     body = json.loads(done.stdout)
     assert body["counts"]["errors"] >= 5
     assert body["figures"]["pledged_gbp"] > 0
+
+
+def test_demo_makes_the_folder_and_a_bad_target_is_one_line(tmp_path: Path) -> None:
+    assert cii("demo", tmp_path / "new" / "folder" / "sample.xlsx").returncode == 0
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    done = cii("init-workbook", blocker / "blank.xlsx")
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1
