@@ -24,6 +24,7 @@ from cii_sheets.snapshot import Settings, Snapshot
 TIMEZONE = "Europe/London"
 STALE_AFTER = dt.timedelta(hours=36)
 NOT_LINKED = "Not linked to a secondment"
+UNKNOWN_HOST = "Secondment left out (see Data quality)"
 OTHER_FUNDER = "(pledge not in the snapshot)"
 
 # --- Presentation ----------------------------------------------------------------------------
@@ -426,7 +427,11 @@ def achievements_table(
             "achievement": achievements["achievement"],
             "goal_id": achievements["goal_id"],
             "goal": achievements["goal_id"].map(labels).fillna(achievements["goal_id"]),
-            "host_organisation": achievements["secondment_id"].map(hosts).fillna(NOT_LINKED),
+            "host_organisation": achievements["secondment_id"]
+            .map(hosts)
+            .fillna(
+                achievements["secondment_id"].notna().map({True: UNKNOWN_HOST, False: NOT_LINKED})
+            ),
             "secondment_id": achievements["secondment_id"],
             "type": achievements["type"],
             "evidence_link": achievements["evidence_link"],

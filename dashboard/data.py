@@ -179,8 +179,14 @@ def configured_source() -> SourceChoice:
 
 
 def sync_now(source: Any) -> sync.Outcome:
-    """The same sync as the command line, run in this process against the dashboard's store."""
-    return sync.run(source, store_url(), sync.today())
+    """The same sync as the command line, run in this process against the dashboard's store.
+
+    As `cii-sheets sync` does, a source that can write the Sync report back (Google) does so
+    once the snapshot is stored.
+    """
+    write_report = getattr(source, "write_report", None)
+    after = (write_report,) if write_report is not None else ()
+    return sync.run(source, store_url(), sync.today(), after_store=after)
 
 
 def current() -> Context:

@@ -1,0 +1,593 @@
+"""The dashboard in Streamlit's AppTest: every page renders on the sample store, and its figures
+equal the ones `cii-sheets check` works out from the same workbook on the same day."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import sys
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+from streamlit.testing.v1 import AppTest
+
+from cii_sheets import dashboard_figures as figs
+from cii_sheets import metrics, sync
+from cii_sheets.sample import write_sample
+from cii_sheets.snapshot import Settings
+from cii_sheets.sources.workbook import WorkbookSource
+from cii_sheets.store import SYNC_RUNS, Store
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # the dashboard is an app folder, not an installed package
+    sys.path.insert(0, str(ROOT))
+
+from dashboard import charts  # noqa: E402
+
+APP = str(ROOT / "dashboard" / "app.py")
+PAGES = {
+    "Fundraising": "views/fundraising.py",
+    "Timeline": "views/timeline.py",
+    "Achievements": "views/achievements.py",
+    "Data quality": "views/data_quality.py",
+}
+TIMEOUT = 60
+
+
+# --- Fixtures ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """The sample workbook synced into a fresh store, and what `check` says about it today."""
+    folder = tmp_path_factory.mktemp("dashboard")
+    workbook = write_sample_path(folder / "sample.xlsx")
+    url = f"sqlite:///{folder / 'cii.sqlite'}"
+    today = sync.today()
+    outcome = sync.run(WorkbookSource(workbook), url, today)
+    assert outcome.error is None
+    checked = sync.check(WorkbookSource(workbook), today)
+    assert checked.figures is not None and checked.validation is not None
+    store = Store(url)
+    snapshot = store.load_snapshot()
+    store.dispose()
+    return {
+        "workbook": workbook,
+        "url": url,
+        "today": today,
+        "figures": checked.figures,
+        "validation": checked.validation,
+        "snapshot": snapshot,
+    }
+
+
+def write_sample_path(path: Path) -> Path:
+    write_sample(path)
+    return path
+
+
+def app(monkeypatch: pytest.MonkeyPatch, url: str, page: str | None = None, **query) -> AppTest:
+    monkeypatch.setenv("CII_STORE", url)
+    monkeypatch.delenv("CII_WORKBOOK", raising=False)
+    monkeypatch.delenv("CII_SPREADSHEET", raising=False)
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.run()
+    if page:
+        at.switch_page(page)
+    for key, value in query.items():
+        at.query_params[key] = value
+    if page or query:
+        at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def metric(at: AppTest, label: str) -> str:
+    found = [m.value for m in at.metric if m.label == label]
+    assert found, f"no metric {label!r}; have {[m.label for m in at.metric]}"
+    return found[0]
+
+
+def texts(at: AppTest) -> str:
+    """Every piece of text on the page (markdown, captions, alerts, table cells)."""
+    parts = [
+        str(e.value)
+        for kind in (
+            "markdown",
+            "caption",
+            "info",
+            "warning",
+            "error",
+            "success",
+            "title",
+            "subheader",
+        )
+        for e in getattr(at, kind)
+    ]
+    parts += [m.label + " " + str(m.value) for m in at.metric]
+    for frame in at.dataframe:
+        parts.append(frame.value.to_csv(index=False))
+    return "\n".join(parts)
+
+
+# --- Every page on the sample ----------------------------------------------------------------
+
+
+def test_overview_figures_equal_check(sample: dict, monkeypatch: pytest.MonkeyPatch) -> None:
+    at = app(monkeypatch, sample["url"])
+    f: metrics.Figures = sample["figures"]
+    assert metric(at, "Pledged") == metrics.gbp(f.pledged_gbp) == "£935,000"
+    assert metric(at, "Received") == metrics.gbp(f.received_gbp)
+    assert metric(at, "Outstanding") == metrics.gbp(f.outstanding_gbp)
+    assert metric(at, "Overdue") == metrics.gbp(f.overdue_gbp)
+    assert metric(at, "Expected pipeline") == metrics.gbp(f.expected_gbp)
+    assert metric(at, "Secondments active") == str(f.active_secondments)
+    assert metric(at, "FTE active") == f"{f.active_fte:g}"
+    assert metric(at, "Milestones overdue") == str(f.milestones["overdue"])
+    assert metric(at, "Milestones done") == str(f.milestones["done"])
+    assert any(
+        f"{f.percent_of_target:g}% of the £1,000,000 target" in p.proto.text
+        for p in at.get("progress")
+    )
+    page = texts(at)
+    since = ", ".join(f"{g} {n}" for g, n in f.achievements_by_goal.items())
+    assert f"Since the programme started: {since}." in page
+    # Achievements this financial year, counted here straight from the snapshot.
+    snapshot = sample["snapshot"]
+    start_year = sample["today"].year - (sample["today"].month < 4)
+    start, end = pd.Timestamp(start_year, 4, 1), pd.Timestamp(start_year + 1, 3, 31)
+    dates = snapshot["achievements"]["date"]
+    in_fy = snapshot["achievements"][(dates >= start) & (dates <= end)]
+    for gid, name in snapshot.goal_names().items():
+        assert metric(at, f"{gid} {name}") == str(int((in_fy["goal_id"] == gid).sum()))
+    # Freshness line and rows left out, linking to Data quality.
+    assert "Data as of " in page and f"from workbook {sample['workbook']}" in page
+    left_out = sum(f.rows_left_out.values())
+    assert f"{left_out} rows left out of these figures" in page
+    assert any("data_quality" in str(link.proto.page) for link in at.get("page_link"))
+
+
+def test_fundraising_matches_check_and_filters_by_funder(
+    sample: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = app(monkeypatch, sample["url"], PAGES["Fundraising"])
+    f: metrics.Figures = sample["figures"]
+    assert metric(at, "Pledged") == metrics.gbp(f.pledged_gbp)
+    assert metric(at, "Received") == metrics.gbp(f.received_gbp)
+    assert metric(at, "Overdue") == metrics.gbp(f.overdue_gbp)
+    pledges = sample["snapshot"]["pledges"]
+    tables = {len(d.value): d.value for d in at.dataframe}
+    assert len(pledges) in tables  # the pledge table lists every pledge in the snapshot
+    assert set(tables[len(pledges)]["Payment status"]) <= {
+        metrics.PAID_IN_FULL,
+        metrics.PART_PAID,
+        metrics.NOT_YET_PAID,
+        metrics.OVERDUE,
+        metrics.EXPECTED,
+        metrics.WITHDRAWN,
+    }
+    overdue = metrics.overdue_pledges(sample["snapshot"], sample["today"])
+    assert any(
+        list(d.value["Pledge ID"]) == list(overdue["pledge_id"])
+        for d in at.dataframe
+        if "Pledge ID" in d.value and len(d.value) == len(overdue)
+    )
+
+    at.multiselect(key="filter_funder").select("Trust for London").run()
+    assert not at.exception
+    tfl = pledges[(pledges["funder"] == "Trust for London") & (pledges["status"] == "Confirmed")]
+    assert metric(at, "Pledged") == metrics.gbp(tfl["amount_gbp"].sum())
+    assert metric(at, "Pledged") != metrics.gbp(f.pledged_gbp)
+    assert at.query_params["funder"] in ("Trust for London", ["Trust for London"])
+
+
+def test_fundraising_financial_year_from_the_url(
+    sample: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = app(monkeypatch, sample["url"], PAGES["Fundraising"], fy="2017/18")
+    assert at.selectbox(key="filter_period").value == "2017/18"
+    pledges = sample["snapshot"]["pledges"]
+    fy = pledges[
+        (pledges["status"] == "Confirmed")
+        & (pledges["date_pledged"] >= "2017-04-01")
+        & (pledges["date_pledged"] <= "2018-03-31")
+    ]
+    assert metric(at, "Pledged") == metrics.gbp(fy["amount_gbp"].sum())
+    payments = sample["snapshot"]["payments"]
+    paid = payments[payments["date_received"].between("2017-04-01", "2018-03-31")]
+    assert metric(at, "Received") == metrics.gbp(paid["amount_gbp"].sum())
+    # A date range instead, from the URL too; a nonsense year is ignored.
+    at = app(
+        monkeypatch,
+        sample["url"],
+        PAGES["Fundraising"],
+        **{"from": "2017-04-01", "to": "2018-03-31"},
+    )
+    assert metric(at, "Pledged") == metrics.gbp(fy["amount_gbp"].sum())
+    at = app(monkeypatch, sample["url"], PAGES["Fundraising"], fy="1999/00")
+    assert metric(at, "Pledged") == metrics.gbp(sample["figures"].pledged_gbp)
+
+
+def test_timeline(sample: dict, monkeypatch: pytest.MonkeyPatch) -> None:
+    at = app(monkeypatch, sample["url"], PAGES["Timeline"])
+    f: metrics.Figures = sample["figures"]
+    assert metric(at, "Secondments active") == str(f.active_secondments)
+    assert metric(at, "FTE active") == f"{f.active_fte:g}"
+    assert metric(at, "Milestones overdue") == str(f.milestones["overdue"])
+    secondments = sample["snapshot"]["secondments"]
+    assert len(at.get("vega_lite_chart")) == 3  # Gantt, milestones, concurrency
+    page = texts(at)
+    assert all(name in page for name in secondments["secondee"])  # names: Timeline only
+    at.multiselect(key="filter_goal").select("G2").run()
+    assert not at.exception
+    table = next(d.value for d in at.dataframe if "Secondee" in d.value)
+    g2 = secondments[secondments["goals"].str.contains("G2")]
+    assert sorted(table["Secondment ID"]) == sorted(g2["secondment_id"])
+
+
+def test_achievements(sample: dict, monkeypatch: pytest.MonkeyPatch) -> None:
+    at = app(monkeypatch, sample["url"], PAGES["Achievements"])
+    f: metrics.Figures = sample["figures"]
+    names = sample["snapshot"].goal_names()
+    for gid, count in f.achievements_by_goal.items():
+        assert metric(at, f"{gid} {names[gid]}") == str(count)
+    achievements = sample["snapshot"]["achievements"]
+    assert metric(at, "Achievements") == str(len(achievements))
+    table = next(d.value for d in at.dataframe if "Evidence" in d.value)
+    assert len(table) == len(achievements)
+    # Goals with nothing in the last six months are flagged.
+    since = pd.Timestamp(sample["today"]) - pd.DateOffset(months=6)
+    quiet = set(names) - set(achievements.loc[achievements["date"] > since, "goal_id"])
+    warnings = " ".join(w.value for w in at.warning)
+    for gid in quiet:
+        assert f"{gid} {names[gid]}" in warnings
+    # Goal filter and search.
+    at.multiselect(key="filter_goal").select("G1").run()
+    assert metric(at, "Achievements") == str(f.achievements_by_goal["G1"])
+    at.text_input(key="filter_q").input("pilot").run()
+    table = next(d.value for d in at.dataframe if "Evidence" in d.value)
+    g1_pilots = achievements[
+        (achievements["goal_id"] == "G1")
+        & achievements["achievement"].str.contains("pilot", case=False)
+    ]
+    assert len(table) == len(g1_pilots) > 0
+    assert all("pilot" in t.lower() for t in table["Achievement"])
+    assert at.query_params["q"] in ("pilot", ["pilot"])
+    at.text_input(key="filter_q").input("no such words").run()
+    assert "Nothing matches" in texts(at)
+
+
+def test_data_quality(sample: dict, monkeypatch: pytest.MonkeyPatch) -> None:
+    at = app(monkeypatch, sample["url"], PAGES["Data quality"])
+    validation = sample["validation"]
+    problems = next(d.value for d in at.dataframe if "What to do" in d.value)
+    assert len(problems) == len(validation.problems)
+    assert set(problems["Tab"]) == {p.tab for p in validation.problems}
+    alerts = next(d.value for d in at.dataframe if "Alert" in d.value)
+    assert len(alerts) == len(validation.alerts)
+    assert metric(at, "Rows left out") == str(sum(sample["figures"].rows_left_out.values()))
+    button = at.button[0]
+    assert button.label == "Sync now" and button.disabled
+    assert "No source is configured" in texts(at)
+
+
+def test_secondee_names_only_on_the_timeline(sample: dict, monkeypatch: pytest.MonkeyPatch) -> None:
+    names = list(sample["snapshot"]["secondments"]["secondee"])
+    for page in [None, PAGES["Fundraising"], PAGES["Achievements"], PAGES["Data quality"]]:
+        at = app(monkeypatch, sample["url"], page)
+        page_text = texts(at)
+        assert not [n for n in names if n in page_text], page
+
+
+def test_sync_now_runs_the_same_sync(
+    sample: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"sqlite:///{tmp_path / 'fresh.sqlite'}"
+    at = app(monkeypatch, url, PAGES["Data quality"])
+    assert "No sync has run yet" in texts(at)
+    monkeypatch.setenv("CII_WORKBOOK", str(sample["workbook"]))
+    at.run()
+    assert not at.button[0].disabled
+    at.button[0].click().run()
+    assert not at.exception
+    store = Store(url)
+    run = store.latest_run()
+    store.dispose()
+    assert run is not None and run["outcome"] == "errors"
+    assert f"Stored sync run {run['id']}" in texts(at)
+    # The new run shows at once on every page: the cache is keyed on the run id.
+    at.switch_page("views/overview.py").run()
+    assert metric(at, "Pledged") == metrics.gbp(sample["figures"].pledged_gbp)
+
+
+# --- Empty, failed and old stores ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("page", [None, *PAGES.values()])
+def test_empty_store_renders_helpful_pages(
+    page: str | None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = app(monkeypatch, f"sqlite:///{tmp_path / 'empty.sqlite'}", page)
+    text = texts(at)
+    assert "No data yet" in text
+    assert "Nothing has been synced" in text or "No sync has run yet" in text
+
+
+def test_failed_last_sync_warns_and_keeps_the_last_good_figures(
+    sample: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"sqlite:///{tmp_path / 'failed.sqlite'}"
+    sync.run(WorkbookSource(sample["workbook"]), url, sample["today"])
+    outcome = sync.run(WorkbookSource(tmp_path / "missing.xlsx"), url, sample["today"])
+    assert outcome.error
+    for page in [None, *PAGES.values()]:
+        at = app(monkeypatch, url, page)
+        warning = " ".join(w.value for w in at.warning)
+        assert "failed, so these figures are from the sync before it" in warning, page
+    at = app(monkeypatch, url)
+    assert metric(at, "Pledged") == metrics.gbp(sample["figures"].pledged_gbp)
+    at = app(monkeypatch, url, PAGES["Data quality"])
+    assert metric(at, "Outcome") == "Failed: nothing stored"
+    assert any("Why it failed" in e.value for e in at.error)
+
+
+def test_only_failed_syncs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    url = f"sqlite:///{tmp_path / 'never.sqlite'}"
+    sync.run(WorkbookSource(tmp_path / "missing.xlsx"), url)
+    for page in [None, *PAGES.values()]:
+        at = app(monkeypatch, url, page)
+        assert "failed" in " ".join(w.value for w in at.warning), page
+
+
+def test_old_data_and_stale_tab_are_flagged(
+    sample: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"sqlite:///{tmp_path / 'old.sqlite'}"
+    sync.run(WorkbookSource(sample["workbook"]), url, sample["today"])
+    store = Store(url)
+    with store.engine.begin() as conn:
+        old = dt.datetime.now(dt.UTC) - dt.timedelta(hours=50)
+        conn.execute(sa.update(SYNC_RUNS).values(finished_at=old))
+        conn.execute(sa.text("UPDATE tabs SET stale = 1 WHERE tab = 'Milestones'"))
+    store.dispose()
+    at = app(monkeypatch, url)
+    warning = " ".join(w.value for w in at.warning)
+    assert "older than 36 hours" in warning
+    assert "last good copy is shown: Milestones" in warning
+
+
+def test_unreadable_store_is_one_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("CII_STORE", "nosuchdb://nowhere")
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    assert not at.exception
+    assert "Cannot open the store" in at.error[0].value
+
+
+# --- Downloads -------------------------------------------------------------------------------
+
+
+def test_excel_holds_every_table_without_names(sample: dict) -> None:
+    from dashboard import data, downloads
+
+    f = sample["figures"]
+    store = Store(sample["url"])
+    last = store.latest_run()
+    loaded = data.Loaded(
+        latest=last,
+        last_good=last,
+        snapshot=sample["snapshot"],
+        tabs=store.tabs(),
+        problems=store.problems(last["id"]),
+        alerts=store.alerts(last["id"]),
+        runs=store.runs(),
+    )
+    store.dispose()
+    ctx = data.Context(
+        url=sample["url"],
+        as_of=sample["today"],
+        loaded=loaded,
+        figures=f,
+        freshness=figs.freshness(last, last, [], dt.datetime.now(dt.UTC)),
+        goal_labels=figs.goal_labels(sample["snapshot"]),
+    )
+    book = openpyxl.load_workbook(io.BytesIO(figs.to_excel(downloads.all_tables(ctx))))
+    assert {"Figures", "Pledges", "Secondments", "Achievements", "Problems"} <= set(book.sheetnames)
+    pledges = book["Pledges"]
+    assert pledges.max_row == len(sample["snapshot"]["pledges"]) + 1
+    names = set(sample["snapshot"]["secondments"]["secondee"])
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows(values_only=True):
+            assert not names & {v for v in row if isinstance(v, str)}, sheet.title
+    figures = {r[0]: r[1] for r in book["Figures"].iter_rows(min_row=2, values_only=True)}
+    assert figures["pledged_gbp"] == f.pledged_gbp
+
+
+def test_csv_round_trips_pounds_and_accents() -> None:
+    frame = pd.DataFrame({"Funder": ["Esmée Fairbairn Foundation"], "Amount (£)": [25000.5]})
+    back = pd.read_csv(io.BytesIO(figs.to_csv(frame)), encoding="utf-8-sig")
+    assert back.equals(frame)
+
+
+# --- dashboard_figures on their own ----------------------------------------------------------
+
+
+def test_uk_dates_and_money() -> None:
+    assert figs.uk_date(dt.date(2017, 4, 1)) == "1 Apr 2017"
+    assert figs.uk_date(pd.NaT) == "" and figs.uk_date(None) == ""
+    summer = dt.datetime(2026, 7, 1, 8, 5, tzinfo=dt.UTC)
+    assert figs.uk_datetime(summer) == "1 Jul 2026, 09:05"  # London is on BST
+    assert figs.uk_datetime(dt.datetime(2026, 1, 1, 8, 5)) == "1 Jan 2026, 08:05"
+    assert figs.gbp(1234567) == "£1,234,567" and figs.gbp(25000.5) == "£25,000.50"
+
+
+def test_financial_years_and_periods() -> None:
+    settings = Settings(programme_start=dt.date(2017, 1, 1), programme_end=dt.date(2022, 3, 31))
+    years = figs.financial_years(settings)
+    assert years[0] == "2016/17" and years[-1] == "2021/22"
+    period = figs.fy_period("2017/18")
+    assert (period.start, period.end) == (dt.date(2017, 4, 1), dt.date(2018, 3, 31))
+    dates = pd.Series(pd.to_datetime(["2017-03-31", "2017-04-01", "2018-03-31", "2018-04-01"]))
+    assert list(period.mask(dates)) == [False, True, True, False]
+    assert figs.fy_label(dt.date(2026, 11, 23)) == "2026/27"
+    assert figs.parse_date("2017-13-01") is None
+
+
+def test_projection_reached_on_track_and_short() -> None:
+    settings = Settings(
+        target_gbp=1000.0, programme_start=dt.date(2020, 1, 1), programme_end=dt.date(2020, 12, 31)
+    )
+    frame = pd.DataFrame(
+        {
+            "date": pd.to_datetime(["2020-01-01", "2020-02-01"]),
+            "pledged_gbp": [400.0, 1000.0],
+            "received_gbp": [0.0, 0.0],
+        }
+    )
+    reached = figs.projection(frame, settings, dt.date(2020, 6, 1))
+    assert reached.reached_on == dt.date(2020, 2, 1) and reached.on_track
+    fast = figs.projection(frame.iloc[:1], settings, dt.date(2020, 2, 1))  # £400 in 31 days
+    assert fast.on_track and fast.projected_on is not None
+    assert fast.projected_on <= settings.programme_end
+    slow = figs.projection(frame.iloc[:1], settings, dt.date(2020, 7, 1))  # £400 in 182 days
+    assert not slow.on_track and slow.shortfall_gbp > 0
+    assert "short of the target" in slow.sentence
+    assert slow.shortfall_gbp == 1000 - slow.projected_at_end_gbp
+    empty = figs.projection(frame.iloc[:0], settings, dt.date(2020, 7, 1))
+    assert "No confirmed pledges yet" in empty.sentence
+
+
+def test_selection_without_filters_equals_figures(sample: dict) -> None:
+    selection = figs.fundraising_selection(sample["snapshot"], sample["today"])
+    f = sample["figures"]
+    assert (
+        selection.pledged_gbp,
+        selection.received_gbp,
+        selection.outstanding_gbp,
+        selection.overdue_gbp,
+        selection.expected_gbp,
+    ) == (f.pledged_gbp, f.received_gbp, f.outstanding_gbp, f.overdue_gbp, f.expected_gbp)
+    by_funder = figs.by_funder(selection)
+    assert by_funder["pledged_gbp"].sum() == pytest.approx(f.pledged_gbp)
+    assert by_funder["received_gbp"].sum() == pytest.approx(f.received_gbp)
+    years = figs.by_financial_year(selection)
+    pd.testing.assert_frame_equal(years, metrics.by_financial_year(sample["snapshot"]))
+
+
+def test_freshness_messages() -> None:
+    now = dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.UTC)
+    good = {
+        "id": 1,
+        "outcome": "ok",
+        "finished_at": now - dt.timedelta(hours=2),
+        "source": "workbook x.xlsx",
+        "message": None,
+    }
+    fresh = figs.freshness(good, good, [], now)
+    assert fresh.line == "Data as of 23 Nov 2026, 10:00, from workbook x.xlsx."
+    assert not fresh.warnings
+    failed = {
+        "id": 2,
+        "outcome": "failed",
+        "finished_at": now,
+        "source": "x",
+        "message": "The spreadsheet is not shared with the service account.",
+    }
+    warned = figs.freshness(failed, good, ["Pledges"], now + dt.timedelta(hours=40))
+    assert len(warned.warnings) == 3
+    assert "not shared" in warned.warnings[0]
+    assert "older than 36 hours" in warned.warnings[1]
+    assert "Pledges" in warned.warnings[2]
+    assert not figs.freshness(None, None, [], now).has_data
+
+
+def test_problem_links_only_for_google() -> None:
+    problems = pd.DataFrame(
+        {
+            "severity": ["warning", "error"],
+            "tab": ["Funders", "Pledges"],
+            "row": [1, 12],
+            "column": ["x", "Amount (£)"],
+            "value": ["a", "b"],
+            "message": ["m", "n"],
+            "cell": ["D1", "C12"],
+        }
+    )
+    google = {
+        "spreadsheet_url": "https://docs.google.com/spreadsheets/d/KEY/edit",
+        "sheet_ids": json.dumps({"Pledges": 123, "Funders": 7}),
+    }
+    table = figs.problem_table(problems, google)
+    assert list(table["severity"]) == ["error", "warning"]  # errors first
+    assert (
+        table.loc[0, "link"] == "https://docs.google.com/spreadsheets/d/KEY/edit#gid=123&range=C12"
+    )
+    local = figs.problem_table(problems, {"spreadsheet_url": None, "sheet_ids": "{}"})
+    assert local["link"].isna().all()
+
+
+def test_quiet_goals_and_hosts(sample: dict) -> None:
+    snapshot = sample["snapshot"]
+    last = snapshot["achievements"]["date"].max().date()
+    assert figs.quiet_goals(snapshot, last, months=1000).empty
+    table = figs.achievements_table(snapshot)
+    hosts = figs.count_by_host(table)
+    assert hosts["achievements"].sum() == len(snapshot["achievements"])
+    assert "secondee" not in table.columns
+
+
+def test_thin_steps_keeps_the_totals() -> None:
+    dates = pd.date_range("2017-01-01", periods=5000, freq="D")
+    frame = pd.DataFrame({"date": dates, "pledged_gbp": range(5000), "received_gbp": range(5000)})
+    thin = figs.thin_steps(frame, 400)
+    assert len(thin) <= 420
+    assert thin.iloc[-1].equals(frame.iloc[-1]) and thin.iloc[0].equals(frame.iloc[0])
+
+
+def test_every_chart_builds_a_valid_spec(sample: dict) -> None:
+    snapshot, today = sample["snapshot"], sample["today"]
+    labels = list(figs.goal_labels(snapshot).values())
+    selection = figs.fundraising_selection(snapshot, today)
+    table = figs.achievements_table(snapshot)
+    runs = pd.DataFrame(
+        {
+            "id": [1, 2],
+            "outcome": ["ok", "errors"],
+            "finished_at": pd.to_datetime(["2026-01-01", "2026-01-02"]),
+            "errors": [0, 3],
+            "warnings": [1, 1],
+        }
+    )
+    built = [
+        charts.goal_bars(figs.count_by_goal(table, figs.goal_labels(snapshot)), labels),
+        charts.quarter_stack(figs.count_by_quarter(table), labels),
+        charts.host_bars(figs.count_by_host(table), labels),
+        charts.pace_chart(
+            figs.cumulative(selection),
+            figs.pace_line(snapshot.settings),
+            snapshot.settings.target_gbp,
+            today,
+        ),
+        charts.funder_bars(figs.by_funder(selection)),
+        charts.fy_bars(figs.by_financial_year(selection)),
+        charts.gantt(figs.secondment_bars(snapshot), labels, today),
+        charts.milestones_chart(figs.milestone_points(snapshot, today), today),
+        charts.concurrency_chart(
+            figs.concurrency_steps(snapshot, snapshot.settings, today), 2, 5, today
+        ),
+        charts.errors_line(figs.errors_by_run(runs)),
+    ]
+    for chart in built:
+        assert chart.to_dict()  # validates against the Vega-Lite schema
+    scale = charts.goal_scale(labels).to_dict()
+    assert scale["range"][:3] == [charts.BLUE, charts.ORANGE, charts.PURPLE]
+
+
+def test_charts_do_not_import_streamlit() -> None:
+    source = (Path(APP).parent / "charts.py").read_text()
+    assert "streamlit" not in source.replace("No streamlit import", "")
+    library = Path(APP).parents[1] / "cii_sheets" / "dashboard_figures.py"
+    assert "import streamlit" not in library.read_text()
