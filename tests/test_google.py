@@ -458,7 +458,12 @@ PERSISTENT = [
 
 @pytest.mark.parametrize(("fault", "message"), PERSISTENT)
 def test_lasting_faults_exit_2_with_one_line_and_keep_the_snapshot(
-    world: World, tmp_path: Path, capsys: pytest.CaptureFixture[str], fault: str, message: str
+    world: World,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    fault: str,
+    message: str,
 ) -> None:
     url = store_url(tmp_path)
     args = ["sync", "--spreadsheet", world.fake.key, "--credentials", str(world.key_file)]
@@ -471,11 +476,8 @@ def test_lasting_faults_exit_2_with_one_line_and_keep_the_snapshot(
 
     world.fake.fail(fault, times=20)
     retry = world.retry()
-    _patch_retry(retry)
-    try:
-        code = cli.main(args)
-    finally:
-        _patch_retry(None)
+    _use_retry(monkeypatch, retry)
+    code = cli.main(args)
     out, err = capsys.readouterr()
 
     assert code == sync.EXIT_FAILED
@@ -492,19 +494,14 @@ def test_lasting_faults_exit_2_with_one_line_and_keep_the_snapshot(
     store.dispose()
 
 
-_ORIGINAL_INIT = GoogleSource.__init__
-
-
-def _patch_retry(retry: Retry | None) -> None:
-    """Make the CLI's GoogleSource use the fake clock (the CLI builds its own source)."""
-    if retry is None:
-        GoogleSource.__init__ = _ORIGINAL_INIT  # type: ignore[method-assign]
-        return
+def _use_retry(monkeypatch: pytest.MonkeyPatch, retry: Retry) -> None:
+    """Make the CLI's own GoogleSource use the fake clock."""
+    original = GoogleSource.__init__
 
     def init(self: GoogleSource, spreadsheet: str, credentials: Any = None, **_: Any) -> None:
-        _ORIGINAL_INIT(self, spreadsheet, credentials, retry=retry)
+        original(self, spreadsheet, credentials, retry=retry)
 
-    GoogleSource.__init__ = init  # type: ignore[method-assign]
+    monkeypatch.setattr(GoogleSource, "__init__", init)
 
 
 def test_retry_after_is_honoured_and_the_budget_bounds_the_waiting(world: World) -> None:
@@ -620,3 +617,31 @@ def test_console_script_takes_a_spreadsheet(tmp_path: Path) -> None:
     assert "No service-account key file at" in line and "nope.json" in line
     helps = subprocess.run([CLI, "sync", "--help"], capture_output=True, text=True, timeout=60)
     assert "--spreadsheet" in helps.stdout and "--no-report" in helps.stdout
+
+
+def test_each_try_gets_only_the_time_left_in_the_budget(world: World) -> None:
+    timeouts: list[object] = []
+    world.fake.fail("429", times=20, retry_after="50")
+    source = world.source()
+    client = source.client
+    original = client._gspread.set_timeout
+
+    def spy(timeout: object) -> None:
+        timeouts.append(timeout)
+        original(timeout)  # type: ignore[arg-type]
+
+    client._gspread.set_timeout = spy  # type: ignore[method-assign]
+    with pytest.raises(CiiSheetsError, match="after 3 tries over 100 seconds"):
+        source.read()
+    assert timeouts == [(10.0, 60.0), (10.0, 60.0), (10.0, 20.0)]
+
+
+def test_the_example_key_has_the_shape_and_no_secret() -> None:
+    example = Path(__file__).resolve().parents[1] / "credentials.example.json"
+    info = json.loads(example.read_text(encoding="utf-8"))
+    real = service_account_info(new_private_key())
+    assert set(info) == set(real)
+    assert info["type"] == "service_account"
+    assert "PLACEHOLDER" in info["private_key"] and "YOUR-PROJECT-ID" in info["client_email"]
+    with pytest.raises(CiiSheetsError, match="private key that cannot be used"):
+        load_credentials(example)

@@ -222,7 +222,6 @@ class SheetsClient:
         # gspread's plain HTTPClient (an AuthorizedSession over the credentials), never its
         # BackOffHTTPClient: the retries are ours.
         self._gspread = gspread.Client(self.credentials, http_client=gspread.HTTPClient)
-        self._gspread.set_timeout(self.retry.timeout)
 
     @property
     def email(self) -> str:
@@ -271,6 +270,10 @@ class SheetsClient:
                 log.info("Google %s failed (%s); trying again in %.1fs", what, last.reason, wait)
                 retry.sleep(wait)
             tries += 1
+            # No single request may carry the call far past its budget.
+            left = max(5.0, retry.budget_seconds - (retry.clock() - started))
+            connect, read = retry.timeout
+            self._gspread.set_timeout((min(connect, left), min(read, left)))
             try:
                 return self._once(method, url, params, json_body, need_body)
             except _Transient as exc:
