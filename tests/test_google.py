@@ -645,3 +645,51 @@ def test_the_example_key_has_the_shape_and_no_secret() -> None:
     assert "PLACEHOLDER" in info["private_key"] and "YOUR-PROJECT-ID" in info["client_email"]
     with pytest.raises(CiiSheetsError, match="private key that cannot be used"):
         load_credentials(example)
+
+
+def test_the_fake_answers_in_googles_shapes(tmp_path: Path) -> None:
+    import requests
+
+    tabs: dict[str, list[list[object]]] = {
+        "Data": [["a", "b", None], [None, None], [dt.date(2017, 4, 1), "#REF!", None]],
+        "Sync report": [],
+    }
+    with fake_world(tmp_path, tabs) as world:
+        world.fake.tokens.add("t")
+        auth = {"Authorization": "Bearer t"}
+        base = f"https://sheets.googleapis.com/v4/spreadsheets/{world.fake.key}"
+        fields = "sheets(properties(title),data(rowData(values(effectiveValue,formattedValue))))"
+        body = requests.get(
+            base, params={"includeGridData": "true", "fields": fields}, headers=auth, timeout=5
+        ).json()
+        data, empty = body["sheets"][0]["data"][0], body["sheets"][1]["data"][0]
+        assert body["sheets"][0]["properties"] == {"title": "Data"}
+        assert data["rowData"][0]["values"] == [
+            {"effectiveValue": {"stringValue": "a"}, "formattedValue": "a"},
+            {"effectiveValue": {"stringValue": "b"}, "formattedValue": "b"},
+        ]  # trailing empty cells left out
+        assert data["rowData"][1] == {}  # an empty row in the middle
+        assert data["rowData"][2]["values"] == [
+            {"effectiveValue": {"numberValue": 42826}, "formattedValue": "01/04/2017"},
+            {
+                "effectiveValue": {
+                    "errorValue": {"type": "REF", "message": "Reference does not exist."}
+                },
+                "formattedValue": "#REF!",
+            },
+        ]
+        assert empty == {}
+        values = requests.get(f"{base}/values/'Data'", headers=auth, timeout=5).json()
+        assert values == {
+            "range": "'Data'!A1:B3",
+            "majorDimension": "ROWS",
+            "values": [["a", "b"], [], ["01/04/2017", "#REF!"]],
+        }
+        nothing = requests.get(f"{base}/values/'Sync report'", headers=auth, timeout=5).json()
+        assert "values" not in nothing and nothing["range"].startswith("'Sync report'!")
+        assert requests.get(base, timeout=5).status_code == 401  # no token, no answer
+
+
+def test_gspreads_backoff_client_is_not_used(world: World) -> None:
+    client = world.source().client
+    assert type(client._gspread.http_client).__name__ == "HTTPClient"
