@@ -8,11 +8,14 @@ import json
 import logging
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from itertools import groupby
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from cii_sheets import __version__, metrics, sync
+from cii_sheets import __version__, config, logs, metrics, sync
+from cii_sheets.notify import Notifier
 from cii_sheets.problems import CiiSheetsError
 from cii_sheets.sources import Source
 
@@ -22,11 +25,7 @@ log = logging.getLogger("cii_sheets")
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    logs.configure(args.log_format, args.verbose)
     try:
         return int(args.handler(args))
     except CiiSheetsError as exc:
@@ -44,7 +43,24 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log every step to stderr")
+    parser.add_argument(
+        "--config",
+        type=Path,
+        metavar="PATH",
+        help=f"configuration file (default: CII_CONFIG, else ./{config.DEFAULT_FILE} if present)",
+    )
+    parser.add_argument(
+        "--log-format",
+        choices=("text", "json"),
+        default="text",
+        help="json: one structured line per event on stderr, for schedulers",
+    )
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    show = commands.add_parser(
+        "config", help="print the effective configuration (secrets masked) and where it came from"
+    )
+    show.set_defaults(handler=_show_config)
 
     demo = commands.add_parser("demo", help="write the illustrative sample workbook")
     demo.add_argument("path", type=Path)
@@ -61,7 +77,9 @@ def _parser() -> argparse.ArgumentParser:
         "warning-only dropdowns and checks; protect header rows and the Sync report with a "
         "warning. Never changes data rows; running it again changes nothing.",
     )
-    init_sheet.add_argument("--spreadsheet", required=True, metavar="KEY_OR_URL")
+    init_sheet.add_argument(
+        "--spreadsheet", metavar="KEY_OR_URL", help="default: `spreadsheet` in the configuration"
+    )
     _credentials_argument(init_sheet)
     init_sheet.set_defaults(handler=_init_sheet)
 
@@ -70,8 +88,10 @@ def _parser() -> argparse.ArgumentParser:
         ("sync", _sync, "validate the spreadsheet and store a snapshot for the dashboard"),
     ):
         command = commands.add_parser(name, help=text, description=text)
-        where = command.add_mutually_exclusive_group(required=True)
-        where.add_argument("--workbook", type=Path, help="a local .xlsx file")
+        where = command.add_mutually_exclusive_group()
+        where.add_argument(
+            "--workbook", type=Path, help="a local .xlsx file (default: from the configuration)"
+        )
         where.add_argument(
             "--spreadsheet",
             metavar="KEY_OR_URL",
@@ -87,7 +107,19 @@ def _parser() -> argparse.ArgumentParser:
         if name == "sync":
             command.add_argument(
                 "--store",
-                help=f"SQLAlchemy URL of the store (default: CII_STORE or {sync.store_url()})",
+                help="SQLAlchemy URL of the store (default: CII_STORE, the configuration, "
+                f"else {config.Config.store})",
+            )
+            command.add_argument(
+                "--notify",
+                action="append",
+                metavar="URL",
+                help="send a digest to this apprise URL (repeatable; default: CII_NOTIFY)",
+            )
+            command.add_argument(
+                "--notify-always",
+                action="store_true",
+                help="send the digest after every sync, not only when something changed",
             )
             command.add_argument(
                 "--no-report",
@@ -115,14 +147,59 @@ def _credentials_argument(command: argparse.ArgumentParser) -> None:
     )
 
 
-def _source(args: argparse.Namespace) -> Source:
-    if getattr(args, "spreadsheet", None):
+def _config(args: argparse.Namespace) -> config.Config:
+    """The configuration, with this command's flags on top."""
+    flags = {
+        name: getattr(args, name, None)
+        for name in ("workbook", "spreadsheet", "credentials", "store", "notify")
+    }
+    flags["notify_always"] = getattr(args, "notify_always", False) or None
+    settings = config.load(args.config, flags={k: v for k, v in flags.items() if v is not None})
+    # A source given on the command line replaces the configured one, not joins it.
+    if getattr(args, "workbook", None):
+        settings = replace(settings, spreadsheet=None)
+    elif getattr(args, "spreadsheet", None):
+        settings = replace(settings, workbook=None)
+    return settings
+
+
+def _source(settings: config.Config) -> Source:
+    if settings.spreadsheet and settings.workbook:
+        raise CiiSheetsError(
+            "Both a spreadsheet and a workbook are configured "
+            f"({settings.origins.get('spreadsheet')}; {settings.origins.get('workbook')}). "
+            "Keep one, or choose with --spreadsheet or --workbook."
+        )
+    if settings.spreadsheet:
         from cii_sheets.sources.google import GoogleSource
 
-        return GoogleSource(args.spreadsheet, args.credentials)
-    from cii_sheets.sources.workbook import WorkbookSource
+        return GoogleSource(settings.spreadsheet, settings.credentials)
+    if settings.workbook:
+        from cii_sheets.sources.workbook import WorkbookSource
 
-    return WorkbookSource(args.workbook)
+        return WorkbookSource(settings.workbook)
+    raise CiiSheetsError(
+        "Nothing to read: give --spreadsheet or --workbook, or set `spreadsheet` or `workbook` "
+        f"in {config.DEFAULT_FILE} (see cii_sheets.example.toml)."
+    )
+
+
+def _as_of(args: argparse.Namespace, settings: config.Config) -> dt.date:
+    if args.as_of:
+        return args.as_of
+    try:
+        ZoneInfo(settings.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise CiiSheetsError(
+            f"Unknown time zone '{settings.timezone}' ({settings.origins.get('timezone')}). "
+            "Use a name like Europe/London."
+        ) from None
+    return sync.today(settings.timezone)
+
+
+def _show_config(args: argparse.Namespace) -> int:
+    print(config.describe(config.load(args.config)))
+    return sync.EXIT_OK
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -142,22 +219,36 @@ def _init_workbook(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    outcome = sync.check(_source(args), args.as_of)
+    settings = _config(args)
+    outcome = sync.check(_source(settings), _as_of(args, settings))
     return _finish(outcome, args)
 
 
 def _sync(args: argparse.Namespace) -> int:
-    source = _source(args)
+    settings = _config(args)
+    source = _source(settings)
     write_report = getattr(source, "write_report", None)
     after = (write_report,) if write_report is not None and not args.no_report else ()
-    outcome = sync.run(source, args.store, args.as_of, after_store=after)
+    notifier = Notifier(settings.notify, always=settings.notify_always)
+    outcome = sync.run(
+        source,
+        settings.store,
+        _as_of(args, settings),
+        after_store=after,
+        after_run=(notifier,),
+    )
     return _finish(outcome, args)
 
 
 def _init_sheet(args: argparse.Namespace) -> int:
     from cii_sheets.sources.google import GoogleSource
 
-    source = GoogleSource(args.spreadsheet, args.credentials)
+    settings = _config(args)
+    if not settings.spreadsheet:
+        raise CiiSheetsError(
+            "Which spreadsheet? Give --spreadsheet, or set `spreadsheet` in the configuration."
+        )
+    source = GoogleSource(settings.spreadsheet, settings.credentials)
     changes = source.init_sheet()
     if changes:
         print(f"Set up {source.url}:")

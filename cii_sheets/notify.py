@@ -197,10 +197,23 @@ class Notifier:
                 store.dispose()
         note = digest(outcome, previous, previous_alerts, link)
         if note.changed or self.always:
-            send(self.urls, note)
+            ok = send(self.urls, note)
             self.sent = note
+            log.info(
+                "digest sent" if ok else "digest not accepted by every channel",
+                extra={
+                    "event": "notify.sent",
+                    "channels": len(self.urls),
+                    "ok": ok,
+                    "new": len(note.new),
+                    "fixed": len(note.fixed),
+                },
+            )
         else:
-            log.info("nothing changed since the last sync: no notification sent")
+            log.info(
+                "nothing changed since the last sync: no notification sent",
+                extra={"event": "notify.skipped"},
+            )
 
 
 def report_link(run: dict[str, object]) -> str | None:

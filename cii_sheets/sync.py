@@ -111,7 +111,7 @@ def run(
                 opened.dispose()
     except CiiSheetsError as exc:
         outcome.error = str(exc)
-        log.error("sync failed: %s", exc)
+        log.error("sync could not run: %s", exc, extra={"event": "sync.failed"})
     outcome.seconds = time.perf_counter() - started
     if outcome.error is None:
         for step in after_store:
@@ -133,7 +133,13 @@ def _note_failure(
 
 
 def _sync_locked(source: Source, store: Store, outcome: Outcome, started_at: dt.datetime) -> None:
+    log.info("sync started: %s", outcome.source, extra={"event": "sync.started"})
     raw = source.read()
+    log.info(
+        "read %d tabs",
+        len(raw.tabs),
+        extra={"event": "sync.read", "tabs": len(raw.tabs), "api_requests": raw.api_requests},
+    )
     _validate(outcome, raw)
     assert outcome.validation is not None
     outcome.run_id = store.save(
@@ -147,12 +153,40 @@ def _sync_locked(source: Source, store: Store, outcome: Outcome, started_at: dt.
     outcome.figures = metrics.figures(
         store.load_snapshot(), outcome.as_of, outcome.validation.left_out
     )
+    validation = outcome.validation
+    for p in validation.problems:  # where, never what: cell values may hold personal data
+        log.info(
+            "%s %s in %s row %s, %s",
+            p.severity,
+            p.code,
+            p.tab,
+            p.row,
+            p.column,
+            extra={
+                "event": "problem",
+                "severity": str(p.severity),
+                "code": str(p.code),
+                "tab": p.tab,
+                "row": p.row,
+                "column": p.column,
+            },
+        )
     log.info(
-        "sync stored run %s: %d errors, %d warnings, %d alerts",
+        "stored run %s: %d errors, %d warnings, %d alerts",
         outcome.run_id,
-        len(outcome.validation.errors),
-        len(outcome.validation.warnings),
-        len(outcome.validation.alerts),
+        len(validation.errors),
+        len(validation.warnings),
+        len(validation.alerts),
+        extra={
+            "event": "sync.stored",
+            "run_id": outcome.run_id,
+            "errors": len(validation.errors),
+            "warnings": len(validation.warnings),
+            "alerts": len(validation.alerts),
+            "rows_left_out": sum(validation.left_out.values()),
+            "stale_tabs": validation.stale_tabs,
+            "api_requests": outcome.api_requests,
+        },
     )
 
 
@@ -167,7 +201,12 @@ def _run_quietly(step: AfterStore, outcome: Outcome) -> None:
     try:
         step(outcome)
     except Exception as exc:  # any failure here must not fail the sync
-        log.warning("after-sync step %s failed: %s", getattr(step, "__name__", step), exc)
+        log.warning(
+            "after-sync step %s failed: %s",
+            getattr(step, "__name__", type(step).__name__),
+            exc,
+            extra={"event": "step.failed"},
+        )
 
 
 class _lock:

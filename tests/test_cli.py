@@ -99,3 +99,50 @@ def test_demo_makes_the_folder_and_a_bad_target_is_one_line(tmp_path: Path) -> N
     done = cii("init-workbook", blocker / "blank.xlsx")
     assert done.returncode == 2
     assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1
+
+
+def test_sync_from_a_config_file_notifies_and_logs_json(tmp_path: Path) -> None:
+    from test_notify import Receiver
+
+    receiver = Receiver()
+    try:
+        assert cii("demo", tmp_path / "sample.xlsx").returncode == 0
+        (tmp_path / "cii_sheets.toml").write_text(
+            'workbook = "sample.xlsx"\n'
+            f'store = "sqlite:///{tmp_path / "store.sqlite"}"\n'
+            f'notify = ["{receiver.url}"]\n'
+        )
+        done = cii("--log-format", "json", "sync", "--as-of", "2026-11-23", cwd=tmp_path)
+    finally:
+        receiver.close()
+
+    assert done.returncode == 1, done.stderr
+    events = [json.loads(line) for line in done.stderr.splitlines()]
+    assert [e["event"] for e in events if e["event"].startswith(("sync.", "notify."))] == [
+        "sync.started",
+        "sync.read",
+        "sync.stored",
+        "notify.sent",
+    ]
+    assert len(receiver.bodies) == 1 and "error(s) to fix" in str(receiver.bodies[0]["title"])
+
+
+def test_config_command_masks_secrets_and_names_origins(tmp_path: Path) -> None:
+    (tmp_path / "cii_sheets.toml").write_text(
+        'store = "postgresql+psycopg://cii:hunter2@db/cii"\nnotify = ["slack://a/b/c"]\n'
+    )
+    done = cii("config", cwd=tmp_path)
+    assert done.returncode == 0
+    assert "hunter2" not in done.stdout and "slack://a/b/c" not in done.stdout
+    assert "file cii_sheets.toml" in done.stdout
+
+    (tmp_path / "cii_sheets.toml").write_text('stor = "x"\n')
+    done = cii("config", cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.strip().count("\n") == 0 and "unknown setting 'stor'" in done.stderr
+
+
+def test_no_source_anywhere_is_a_one_line_error(tmp_path: Path) -> None:
+    done = cii("check", cwd=tmp_path)
+    assert done.returncode == 2
+    assert "Nothing to read" in done.stderr
