@@ -17,15 +17,17 @@ NO_DATA = (
 )
 
 
-def header(ctx: Context, title: str, caption: str | None = None) -> None:
+def header(
+    ctx: Context, title: str, caption: str | None = None, *, link_to_fixes: bool = True
+) -> None:
     """The page title, then the freshness line and any warning about the data's age."""
     st.title(title)
     if caption:
         st.caption(caption)
-    freshness(ctx)
+    freshness(ctx, link_to_fixes)
 
 
-def freshness(ctx: Context) -> None:
+def freshness(ctx: Context, link_to_fixes: bool = True) -> None:
     fresh = ctx.freshness
     line = fresh.line
     if fresh.has_data:
@@ -37,12 +39,15 @@ def freshness(ctx: Context) -> None:
     if fresh.has_data and left_out:
         total = sum(left_out.values())
         tabs = ", ".join(f"{tab} {n}" for tab, n in left_out.items())
-        cols = st.columns([4, 1], vertical_alignment="center")
-        cols[0].info(
+        text = (
             f"{total} row{'s' if total != 1 else ''} left out of these figures because of "
-            f"errors in the spreadsheet ({tabs}).",
-            icon=":material/info:",
+            f"errors in the spreadsheet ({tabs})."
         )
+        if not link_to_fixes:
+            st.info(text, icon=":material/info:")
+            return
+        cols = st.columns([4, 1], vertical_alignment="center")
+        cols[0].info(text, icon=":material/info:")
         cols[1].page_link("views/data_quality.py", label="See what to fix", icon=":material/build:")
 
 

@@ -62,6 +62,7 @@ def main() -> None:
         "Data quality",
         "What the last sync found in the spreadsheet, and what staff should fix. Rows with "
         "errors are left out of the figures until they are fixed; warnings are kept in.",
+        link_to_fixes=False,
     )
     loaded = ctx.loaded
     latest, good = loaded.latest, loaded.last_good
@@ -73,12 +74,16 @@ def main() -> None:
             "`cii-sheets sync --workbook PATH` from a terminal."
         )
     else:
-        cols = st.columns(4)
-        cols[0].metric("Finished", figs.uk_datetime(latest["finished_at"]))
-        cols[1].metric("Outcome", OUTCOMES.get(latest["outcome"], latest["outcome"]))
+        cols = st.columns([2, 1, 1, 1])
+        cols[0].markdown(
+            f"**Finished:** {figs.uk_datetime(latest['finished_at'])}  \n"
+            f"**Outcome:** {OUTCOMES.get(latest['outcome'], latest['outcome'])}  \n"
+            f"**Source:** {latest['source']}"
+        )
+        cols[1].metric("Errors", int(latest["errors"] or 0))
         cols[2].metric("API requests", int(latest["api_requests"] or 0))
         cols[3].metric("Rows left out", int(latest["rows_left_out"] or 0))
-        st.caption(f"Source: {latest['source']}. Store: {data.display_url(ctx.url)}.")
+        st.caption(f"Store: {data.display_url(ctx.url)}.")
         if latest["outcome"] == "failed":
             st.error(f"Why it failed: {latest['message'] or 'not recorded'}")
     sync_panel()

@@ -56,8 +56,12 @@ def main() -> None:
     running = figs.cumulative(whole)
     outlook = figs.projection(running, settings, ctx.as_of)
     if chosen:
-        st.caption("The pace line is for the whole target; the lines show only the chosen funders.")
-    (st.success if outlook.on_track else st.warning)(outlook.sentence)
+        st.caption(
+            "The pace line is for the whole target; the lines show only the chosen funders, so "
+            "no projection is made. Clear the funder filter to see where the pace lands."
+        )
+    else:
+        (st.success if outlook.on_track else st.warning)(outlook.sentence)
     ui.chart(
         charts.pace_chart(
             figs.up_to(figs.thin_steps(running), ctx.as_of),
