@@ -148,21 +148,18 @@ def column_check(
             title,
             "Choose one: " + ", ".join(column.choices) + ".",
         )
-    if column.kind is Kind.GOAL:
+    if column.kind in (Kind.GOAL, Kind.GOALS):
         source = _list_source(book, "Goals", "goal_id", GOAL_ROWS)
         if source is None:
             return None
-        return _warn(
-            DataValidation(type="list", formula1=source),
-            title,
-            "Choose a goal ID from the Goals tab, like G1.",
+        # Warning style, as in the Google sheet: a list such as "G1, G3" is marked, not refused.
+        prompt = (
+            "Goal IDs from the Goals tab, like G1; for several, type them separated by commas, "
+            "like G1, G3 (Excel may warn that a list is not in the dropdown: the sync accepts it)."
+            if column.kind is Kind.GOALS
+            else "Choose a goal ID from the Goals tab, like G1."
         )
-    if column.kind is Kind.GOALS:
-        # A dropdown would reject a list such as "G1, G3", so this one only prompts.
-        check = DataValidation(allow_blank=True, showInputMessage=True)
-        check.promptTitle = title
-        check.prompt = "One or more goal IDs from the Goals tab, separated by commas, like G1, G3."
-        return check
+        return _warn(DataValidation(type="list", formula1=source), title, prompt)
     if column.references is not None:
         ref_tab, ref_key = column.references
         source = _list_source(book, ref_tab, ref_key, rows)

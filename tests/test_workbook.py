@@ -261,7 +261,10 @@ def test_template_dropdowns_and_checks(template: Path) -> None:
         assert goal.type == "list"
         assert goal.formula1.replace("'", "") == "Goals!$A$2:$A$200"
     goals = validation_for(book["Secondments"], "Goals")
-    assert goals.type is None  # a list of goals must not be rejected by a dropdown
+    # As in the Google sheet's init-sheet: a dropdown that warns, never rejects, so that a list
+    # such as "G1, G3" can still be typed.
+    assert (goals.type, goals.errorStyle) == ("list", "warning")
+    assert goals.formula1.replace("'", "") == "Goals!$A$2:$A$200"
     assert goals.showInputMessage and "comma" in goals.prompt
 
     funder = validation_for(book["Pledges"], "Funder")
