@@ -28,6 +28,7 @@ bench: $(BIN)/cii-sheets
 	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python benchmarks/validate.py
 	$(BIN)/python benchmarks/readers.py
+	$(BIN)/python benchmarks/google_requests.py
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache
