@@ -325,8 +325,9 @@ PLEDGE_COLUMNS = {
 
 
 def pledge_table(pledges: pd.DataFrame) -> pd.DataFrame:
-    """Pledges as the dashboard lists them, with the derived payment status."""
-    table = pledges.sort_values(["date_pledged", "sheet_row"])[list(PLEDGE_COLUMNS)]
+    """Pledges as the dashboard lists them, newest first, with the derived payment status."""
+    ordered = pledges.sort_values(["date_pledged", "sheet_row"], ascending=[False, True])
+    table = ordered[list(PLEDGE_COLUMNS)]
     return table.rename(columns=PLEDGE_COLUMNS).reset_index(drop=True)
 
 

@@ -11,6 +11,7 @@ import streamlit as st
 from cii_sheets import dashboard_figures as figs
 from dashboard.data import Context
 
+ROW_LIMIT = 1_000
 NO_DATA = (
     "Nothing has been synced into the store yet. Run `cii-sheets sync --workbook PATH` "
     "(or `make run` for the sample data), or press **Sync now** on the Data quality page."
@@ -92,11 +93,20 @@ def table(
     links: Mapping[str, str] | None = None,
     height: int | str = "auto",
 ) -> None:
-    """A table with a CSV download of exactly what it shows."""
+    """A table with a CSV download of all its rows; long tables show their first rows only.
+
+    Sending tens of thousands of rows to the browser slows every page down for a table nobody
+    scrolls through; the CSV holds them all.
+    """
+    shown = frame.head(ROW_LIMIT)
+    if len(frame) > ROW_LIMIT:
+        st.caption(
+            f"Showing the first {ROW_LIMIT:,} of {len(frame):,} rows; the CSV below has them all."
+        )
     st.dataframe(
-        frame,
+        shown,
         hide_index=True,
-        column_config=column_config(frame, links),
+        column_config=column_config(shown, links),
         height=height,
         width="stretch",
     )

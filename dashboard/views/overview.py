@@ -92,8 +92,15 @@ def main() -> None:
     alerts = ctx.loaded.alerts
     if not alerts.empty:
         with st.expander(f"Alerts for leadership ({len(alerts)})", expanded=True):
-            for message in alerts["message"]:
-                st.markdown(f"- {message}")
+            st.markdown("\n".join(f"- {m}" for m in alerts["message"].head(SHOW_ALERTS)))
+            if len(alerts) > SHOW_ALERTS:
+                st.caption(f"The first {SHOW_ALERTS} of {len(alerts)}.")
+                st.page_link(
+                    "views/data_quality.py", label="See every alert", icon=":material/list:"
+                )
+
+
+SHOW_ALERTS = 8
 
 
 main()
