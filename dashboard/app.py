@@ -11,9 +11,10 @@ if str(ROOT) not in sys.path:  # `streamlit run` puts only dashboard/ on the pat
 
 import streamlit as st  # noqa: E402
 
+from cii_sheets import config  # noqa: E402
 from cii_sheets import dashboard_figures as figs  # noqa: E402
 from cii_sheets.problems import CiiSheetsError  # noqa: E402
-from dashboard import data, downloads  # noqa: E402
+from dashboard import access, data, downloads  # noqa: E402
 
 st.set_page_config(
     page_title="CII dashboard",
@@ -35,12 +36,21 @@ PAGES = [
 page = st.navigation(PAGES)
 
 try:
+    settings = data.settings()
+except CiiSheetsError as exc:  # a mistake in cii_sheets.toml or the secrets
+    st.title("CII dashboard")
+    st.error(f"The configuration has a mistake: {exc}", icon=":material/error:")
+    st.stop()
+
+access.gate(settings, data.secrets())
+
+try:
     ctx = data.context()
 except CiiSheetsError as exc:
     st.title("CII dashboard")
     st.error(
-        f"{exc}\n\nSet CII_STORE to the store the sync writes to (the default is "
-        f"`{data.DEFAULT_STORE}`), then reload this page.",
+        f"{exc}\n\nSet CII_STORE (or `store` in cii_sheets.toml) to the store the sync writes "
+        f"to (the default is `{config.Config.store}`), then reload this page.",
         icon=":material/error:",
     )
     st.stop()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,25 +17,41 @@ import pandas as pd
 import sqlalchemy as sa
 import streamlit as st
 
+from cii_sheets import config, metrics, sync
 from cii_sheets import dashboard_figures as figs
-from cii_sheets import metrics, sync
+from cii_sheets.notify import Notifier
 from cii_sheets.problems import CiiSheetsError
 from cii_sheets.snapshot import Snapshot
-from cii_sheets.store import DEFAULT_STORE, Store
+from cii_sheets.store import Store
 
 log = logging.getLogger(__name__)
 
 
-def store_url() -> str:
-    """CII_STORE, else CII_STORE in .streamlit/secrets.toml, else the default SQLite file."""
-    if os.environ.get("CII_STORE"):
-        return os.environ["CII_STORE"]
+def secrets() -> dict[str, Any]:
+    """`.streamlit/secrets.toml` as a plain dict ({} when there is none or it cannot be read)."""
     try:
-        if st.secrets.load_if_toml_exists() and st.secrets.get("CII_STORE"):
-            return str(st.secrets["CII_STORE"])
+        if st.secrets.load_if_toml_exists():
+            return st.secrets.to_dict()
     except Exception:  # a malformed secrets file must not hide the dashboard
-        log.warning("could not read .streamlit/secrets.toml; using the default store")
-    return DEFAULT_STORE
+        log.warning("could not read .streamlit/secrets.toml")
+    return {}
+
+
+def settings() -> config.Config:
+    """The configuration: environment over secrets over cii_sheets.toml over the defaults.
+
+    Raises CiiSheetsError (one line) for an unknown key or a wrong type.
+    """
+    found = secrets()
+    extra = {k: v for k, v in found.items() if k in config.KEYS}
+    if "CII_STORE" in found and "store" not in extra:  # the name the environment uses
+        extra["store"] = found["CII_STORE"]
+    return config.load(extra=extra)
+
+
+def store_url() -> str:
+    """The store the sync writes to: CII_STORE, the secrets, cii_sheets.toml, or the default."""
+    return settings().store
 
 
 @st.cache_resource(show_spinner=False)
@@ -108,13 +123,14 @@ def _latest_id(store: Store) -> int | None:
 
 def context() -> Context:
     """Read (or reuse) the store's latest state. Raises CiiSheetsError when it cannot be opened."""
-    url = store_url()
+    chosen = settings()
+    url = chosen.store
     try:
         latest_id = _latest_id(_store(url))
     except sa.exc.SQLAlchemyError as exc:
         raise CiiSheetsError(f"Cannot read the store: {exc.__class__.__name__}") from exc
     loaded = _load(url, latest_id)
-    as_of = sync.today()
+    as_of = sync.today(chosen.timezone)
     return Context(
         url=url,
         as_of=as_of,
@@ -147,8 +163,12 @@ class SourceChoice:
 
 
 def configured_source() -> SourceChoice:
-    """CII_WORKBOOK (a local .xlsx), else CII_SPREADSHEET when the Google source is installed."""
-    workbook = os.environ.get("CII_WORKBOOK", "").strip()
+    """The configured workbook (a local .xlsx), else the configured Google spreadsheet."""
+    try:
+        chosen = settings()
+    except CiiSheetsError as exc:
+        return SourceChoice(None, str(exc))
+    workbook = (chosen.workbook or "").strip()
     if workbook:
         from cii_sheets.sources.workbook import WorkbookSource
 
@@ -156,7 +176,7 @@ def configured_source() -> SourceChoice:
             return SourceChoice(None, f"CII_WORKBOOK points at {workbook}, which does not exist.")
         source = WorkbookSource(Path(workbook))
         return SourceChoice(source, source.describe())
-    spreadsheet = os.environ.get("CII_SPREADSHEET", "").strip()
+    spreadsheet = (chosen.spreadsheet or "").strip()
     if spreadsheet:
         try:
             from cii_sheets.sources import google
@@ -165,16 +185,18 @@ def configured_source() -> SourceChoice:
         google_source = getattr(google, "GoogleSource", None)
         if google_source is None:
             return SourceChoice(None, "The Google source is not available in this version yet.")
+        # On a hosted dashboard the key usually sits in the secrets, as a table of its fields.
+        key = secrets().get("gcp_service_account") or chosen.credentials
         try:
-            source = google_source(spreadsheet)
+            source = google_source(spreadsheet, key)
         except CiiSheetsError as exc:
             return SourceChoice(None, str(exc))
         return SourceChoice(source, source.describe())
     return SourceChoice(
         None,
-        "No source is configured. Set CII_WORKBOOK to a workbook's path (or CII_SPREADSHEET to "
-        "the Google spreadsheet) before starting the dashboard, or run "
-        "`cii-sheets sync --workbook PATH` from a terminal.",
+        "No source is configured. Set `workbook` (a workbook's path) or `spreadsheet` (the "
+        "Google spreadsheet) in cii_sheets.toml or the secrets, or CII_WORKBOOK / "
+        "CII_SPREADSHEET, before starting the dashboard; or run `cii-sheets sync` in a terminal.",
     )
 
 
@@ -184,9 +206,17 @@ def sync_now(source: Any) -> sync.Outcome:
     As `cii-sheets sync` does, a source that can write the Sync report back (Google) does so
     once the snapshot is stored.
     """
+    chosen = settings()
     write_report = getattr(source, "write_report", None)
     after = (write_report,) if write_report is not None else ()
-    return sync.run(source, store_url(), sync.today(), after_store=after)
+    notifier = Notifier(chosen.notify, always=chosen.notify_always)
+    return sync.run(
+        source,
+        chosen.store,
+        sync.today(chosen.timezone),
+        after_store=after,
+        after_run=(notifier,),
+    )
 
 
 def current() -> Context:
