@@ -12,11 +12,14 @@ $(BIN)/cii-sheets: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
-# Write the sample workbook, sync it into the store and print its figures and problems.
+# Write the sample workbook, sync it into the store, print its figures and problems, then serve
+# the dashboard on it at http://localhost:8501 (Ctrl+C stops it).
 # The sample holds deliberate mistakes, so the sync exits 1 (data errors): that is expected here.
 run: $(BIN)/cii-sheets
 	$(BIN)/cii-sheets demo $(SAMPLE)
 	$(BIN)/cii-sheets sync --workbook $(SAMPLE) || [ $$? -eq 1 ]
+	@echo "Dashboard: open http://localhost:8501 (Ctrl+C to stop)"
+	CII_WORKBOOK=$(SAMPLE) $(BIN)/streamlit run dashboard/app.py --server.port 8501
 
 test: $(BIN)/cii-sheets
 	$(BIN)/ruff check .
@@ -29,6 +32,7 @@ bench: $(BIN)/cii-sheets
 	$(BIN)/python benchmarks/validate.py
 	$(BIN)/python benchmarks/readers.py
 	$(BIN)/python benchmarks/google_requests.py
+	$(BIN)/python benchmarks/dashboard.py
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache
