@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
-import sys
 from pathlib import Path
 
 import openpyxl
@@ -21,12 +20,9 @@ from cii_sheets.sample import write_sample
 from cii_sheets.snapshot import Settings
 from cii_sheets.sources.workbook import WorkbookSource
 from cii_sheets.store import SYNC_RUNS, Store
+from dashboard import charts
 
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:  # the dashboard is an app folder, not an installed package
-    sys.path.insert(0, str(ROOT))
-
-from dashboard import charts  # noqa: E402
 
 APP = str(ROOT / "dashboard" / "app.py")
 PAGES = {
