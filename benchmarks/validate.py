@@ -157,7 +157,8 @@ def main(sizes: tuple[int, ...] = (1_000, 10_000, 100_000)) -> None:
     print(f"Python {sys.version.split()[0]}; validation only (rows already read); best of 3\n")
     head = (
         f"| {'rows':>7} | {'cii-sheets s':>12} | {'rows/s':>9} | {'peak MiB':>8} "
-        f"| {'frictionless s':>14} | {'rows/s':>8} | {'errors found (cii / fl)':>23} |"
+        f"| {'frictionless s':>14} | {'rows/s':>8} | {'errors found (cii / fl)':>23} "
+        f"| {'alerts':>6} |"
     )
     print(head)
     print("|" + "|".join("-" * (len(c)) for c in head.split("|")[1:-1]) + "|")
@@ -166,7 +167,8 @@ def main(sizes: tuple[int, ...] = (1_000, 10_000, 100_000)) -> None:
             rows = pledge_rows(n)
             ours = cii_check(rows)
             seconds = best_of(ours, 3)
-            errors = len(validate(raw_sheet(rows), AS_OF).errors)  # type: ignore[union-attr]
+            found = validate(raw_sheet(rows), AS_OF)
+            errors, alerts = len(found.errors), len(found.alerts)
             memory = peak_mib(ours)
             theirs = frictionless_check(rows, Path(folder))
             if theirs is None:
@@ -177,7 +179,7 @@ def main(sizes: tuple[int, ...] = (1_000, 10_000, 100_000)) -> None:
                 fl, fl_rate = f"{fl_seconds:.3f}", f"{n / fl_seconds:,.0f}"
             print(
                 f"| {n:>7,} | {seconds:>12.3f} | {n / seconds:>9,.0f} | {memory:>8.1f} "
-                f"| {fl:>14} | {fl_rate:>8} | {errors:>11} / {fl_errors:<9} |"
+                f"| {fl:>14} | {fl_rate:>8} | {errors:>11} / {fl_errors:<9} | {alerts:>6,} |"
             )
 
 

@@ -179,16 +179,12 @@ def _safe_float(value: object) -> float:
 def _classify(raw: pd.Series) -> _Cells:
     object_input = raw.dtype == object
     s = pd.Series(raw.to_numpy(dtype=object), dtype=object)
-    types = s.map(type).to_numpy()
+    # A column holds a handful of distinct types: number them once, then compare small ints.
+    codes, kinds_seen = pd.factorize(s.map(type))
 
     def of(kinds: tuple[type, ...]) -> pd.Series:
-        # numpy's == on an object array runs in C; Series.isin would hash every type object.
-        mask = np.zeros(len(types), dtype=bool)
-        for kind in kinds:
-            boxed = np.empty((), dtype=object)  # so numpy compares the type objects themselves
-            boxed[()] = kind
-            mask |= types == boxed
-        return pd.Series(mask, index=s.index)
+        wanted = [i for i, kind in enumerate(kinds_seen) if kind in kinds]
+        return pd.Series(np.isin(codes, wanted), index=s.index)
 
     is_str, is_bool, is_num, is_date = (
         of(_STR_TYPES),
@@ -556,14 +552,14 @@ def _parse_date(cells: _Cells, fails: _Failures, header: str, example: str) -> p
             f"{_entered(v)}"
         ),
     )
-    no_day = cells.is_str & ~has_parts & _bools(cells.text.str.lower().str.fullmatch(_NO_DAY))
-    no_day &= _bools(
-        cells.text.str.lower()
-        .str.extract(r"^([a-z]+)", expand=False)
-        .astype(object)
-        .map(_MONTH_NUMBERS)
-        .notna()
-    ) | _bools(cells.text.str.fullmatch(r"\d.*"))
+    # Only text that is still not a date can be "a month and year without a day".
+    unread = cells.is_str & ~has_parts & values.isna()
+    text = cells.text[unread].str.lower()
+    month_first = text.str.extract(r"^([a-z]+)", expand=False).astype(object).map(_MONTH_NUMBERS)
+    no_day = _bools(text.str.fullmatch(_NO_DAY)) & (
+        _bools(month_first.notna()) | _bools(text.str.fullmatch(r"\d.*"))
+    )
+    no_day = no_day.reindex(cells.raw.index, fill_value=False)
     fails.add(
         no_day,
         Code.TYPE_ERROR,
@@ -623,8 +619,10 @@ def _parse_choice(
     if not choices:
         return text
     lookup = {_key(c): c for c in choices}
-    keys = _series_key(text.where(~cells.blank, "").astype("string"))
-    values = keys.astype(object).map(lookup)
+    # A choice column holds a handful of distinct texts: match each once, then spread.
+    codes, distinct = pd.factorize(text.where(~cells.blank, None))
+    matched = np.array([lookup.get(_key(str(d))) for d in distinct] + [None], dtype=object)
+    values = pd.Series(matched[codes], index=text.index, dtype=object)
 
     by_fold = {c.casefold(): c for c in choices}
 

@@ -63,7 +63,7 @@ class AlertCode(StrEnum):
     SECONDMENTS_OUTSIDE_BAND = "secondments-outside-band"
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Problem:
     """One thing staff should fix, located by tab, sheet row and the header as staff wrote it."""
 
@@ -89,7 +89,7 @@ class Problem:
         return (self.tab, self.row or 0, self.column or "", self.code)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: tens of thousands may be made at once, and frozen is slow
 class Alert:
     """Something leadership should act on, such as an overdue pledge."""
 

@@ -383,11 +383,7 @@ def _check_unique(frame: _TabFrame) -> None:
     if id_column is None or id_column.key not in frame.positions:
         return
     ids = frame.typed[id_column.key]
-    folded = (
-        ids.where(ids.notna())
-        .astype("object")
-        .map(lambda v: v.casefold() if isinstance(v, str) else v)
-    )
+    folded = ids.astype("object").str.casefold()
     present = folded.notna()
     duplicated = folded.duplicated(keep="first") & present
     if not duplicated.any():
@@ -461,7 +457,7 @@ def _check_references(frames: dict[str, _TabFrame], goals: GoalBook) -> None:
             known_values = target.typed[target_key].dropna()
             known = {str(v).casefold(): str(v) for v in known_values}
             values = frame.typed[column.key]
-            folded = values.map(lambda v: v.casefold() if isinstance(v, str) else v)
+            folded = values.astype("object").str.casefold()
             present = values.notna() & ~frame.bad
             unknown = present & ~folded.isin(known.keys())
             # Same name in another case: use the spelling of the tab it comes from.
