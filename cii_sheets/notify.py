@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from cii_sheets import metrics
-from cii_sheets.schema import SYNC_REPORT_TAB_NAME
+from cii_sheets.report import report_sheet_id
 from cii_sheets.store import Store
 
 if TYPE_CHECKING:
@@ -63,7 +63,7 @@ def digest(
             failed=True,
         )
     validation = outcome.validation
-    current = [p.to_dict() | {"row": p.row} for p in validation.problems]
+    current = [p.to_dict() for p in validation.problems]
     before = [] if previous is None else previous.to_dict("records")
     new, fixed = _difference(current, before)
     alerts_now = Counter((a.code, a.tab, a.message) for a in validation.alerts)
@@ -191,7 +191,7 @@ class Notifier:
                 if before is not None:
                     previous = store.problems(before["id"])
                     previous_alerts = store.alerts(before["id"])
-                run = store.latest_run()
+                run = store.run(outcome.run_id)
                 link = report_link(run) if run else None
             finally:
                 store.dispose()
@@ -222,5 +222,5 @@ def report_link(run: dict[str, object]) -> str | None:
     if not url:
         return None
     ids = run.get("sheet_ids")
-    sheet_id = json.loads(str(ids)).get(SYNC_REPORT_TAB_NAME) if ids else None
+    sheet_id = report_sheet_id(json.loads(str(ids))) if ids else None
     return f"{url}#gid={sheet_id}" if sheet_id is not None else str(url)

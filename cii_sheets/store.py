@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -383,9 +382,18 @@ class Store:
             )
 
     def _per_run(self, table: sa.Table, run_id: int) -> pd.DataFrame:
+        """A run's rows with missing values as None (not NaN), as the records were."""
         query = sa.select(table).where(table.c.run_id == run_id)
         with self.engine.connect() as conn:
-            return pd.DataFrame(conn.execute(query).mappings().all(), columns=table.c.keys())
+            frame = pd.DataFrame(conn.execute(query).mappings().all(), columns=table.c.keys())
+        return frame.astype(object).where(frame.notna(), None)
+
+    def run(self, run_id: int) -> dict[str, Any] | None:
+        """One run by its id."""
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(SYNC_RUNS).where(SYNC_RUNS.c.id == run_id)).mappings()
+            found = row.first()
+        return dict(found) if found else None
 
 
 def _settings_from_rows(rows: dict[str, str]) -> Settings:
@@ -405,7 +413,3 @@ def _settings_from_rows(rows: dict[str, str]) -> Settings:
             values[key] = text
     return Settings(**{**defaults.to_dict(), **values})
 
-
-def table_names() -> Iterable[str]:
-    """Every table the store holds, for documentation and tests."""
-    return list(metadata.tables)

@@ -132,3 +132,21 @@ def test_a_dead_channel_does_not_fail_the_sync(
     assert len(open_store(store).load_snapshot()["pledges"]) == 3
     assert len(receiver.bodies) == 1  # the live channel still got it
     assert "secret-token" not in caplog.text
+
+
+def test_a_whole_tab_problem_is_the_same_problem_on_the_next_sync(
+    receiver: Receiver, tmp_path: Path
+) -> None:
+    tabs = copy.deepcopy(MESSY_TABS)
+    tabs["Milestones"][0][1] = "When"  # "Planned date" renamed: a problem with no row or value
+    broken = write_workbook(tmp_path / "broken.xlsx", tabs)
+    store = f"sqlite:///{tmp_path / 'cii.sqlite'}"
+    first, second = Notifier([receiver.url]), Notifier([receiver.url])
+
+    _sync(broken, store, first)
+    _sync(broken, store, second)
+
+    assert first.sent is not None
+    assert "- error (Planned date): The 'Milestones' tab has no 'Planned date'" in first.sent.body
+    assert second.sent is None  # nothing new, nothing fixed: no digest
+    assert len(receiver.bodies) == 1
