@@ -298,7 +298,8 @@ class Store:
             rows.append(
                 {
                     "tab": name,
-                    "title": result.title,
+                    # A missing tab keeps its last title, so it stays "had" until it is back.
+                    "title": result.title or (before.title if before else None),
                     "rows": (before.rows if before else 0)
                     if result.broken
                     else len(validation.snapshot[table])
@@ -412,4 +413,3 @@ def _settings_from_rows(rows: dict[str, str]) -> Settings:
         else:
             values[key] = text
     return Settings(**{**defaults.to_dict(), **values})
-

@@ -18,11 +18,11 @@ from zoneinfo import ZoneInfo
 
 import filelock
 
-from cii_sheets import metrics
-from cii_sheets.problems import CiiSheetsError
+from cii_sheets import metrics, schema
+from cii_sheets.problems import CiiSheetsError, Code, Problem, Severity
 from cii_sheets.sources import RawSpreadsheet, Source
 from cii_sheets.store import Store, sqlite_path, store_url
-from cii_sheets.validate import Validation, validate
+from cii_sheets.validate import Validation, alerts_for, sort_problems, validate
 
 log = logging.getLogger(__name__)
 
@@ -142,6 +142,7 @@ def _sync_locked(source: Source, store: Store, outcome: Outcome, started_at: dt.
     )
     _validate(outcome, raw)
     assert outcome.validation is not None
+    _keep_last_good(outcome.validation, store)
     outcome.run_id = store.save(
         outcome.validation,
         started_at=started_at,
@@ -188,6 +189,48 @@ def _sync_locked(source: Source, store: Store, outcome: Outcome, started_at: dt.
             "api_requests": outcome.api_requests,
         },
     )
+
+
+def _keep_last_good(validation: Validation, store: Store) -> None:
+    """Tabs that cannot be read this time keep their last good rows, for alerts as for figures.
+
+    A tab that was there at the last sync but is missing now (renamed, deleted) is treated like
+    a tab with a broken header: a warning, and its stored rows are kept, so a renamed Payments
+    tab never makes every pledge look unpaid.
+    """
+    had = {row.tab for row in store.tabs().itertuples() if isinstance(row.title, str)}
+    for name, result in validation.tabs.items():
+        if result.title is None and not result.broken and name in had:
+            result.broken = True
+            validation.problems.append(
+                Problem(
+                    Severity.WARNING,
+                    Code.MISSING_TAB,
+                    name,
+                    None,
+                    None,
+                    None,
+                    f"The '{name}' tab was there at the last sync but is missing now. If it was "
+                    f"renamed, rename it back to '{name}'; until then its last good copy is kept.",
+                )
+            )
+            sort_problems(validation.problems)
+    stale = validation.stale_tabs
+    if not stale:
+        return
+    stored = store.load_snapshot()
+    snapshot = validation.snapshot
+    for name in stale:
+        tab = schema.TAB_BY_NAME[name]
+        if tab is schema.SETTINGS_TAB:
+            snapshot.settings = stored.settings
+            continue
+        snapshot.tables[tab.table] = stored[tab.table]
+        if tab is schema.SECONDMENTS_TAB:
+            goals = schema.SECONDMENT_GOALS_TABLE
+            snapshot.tables[goals] = stored[goals]
+    titles = {name: result.title or name for name, result in validation.tabs.items()}
+    validation.alerts = alerts_for(snapshot, validation.as_of, titles)
 
 
 def _validate(outcome: Outcome, raw: RawSpreadsheet) -> None:

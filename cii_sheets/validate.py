@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import zip_longest
 
 import pandas as pd
@@ -89,13 +89,15 @@ class _TabFrame:
         key: str | None = None,
         value: object = None,
         header: str | None = None,
+        index: int | None = None,
     ) -> None:
+        """Report a problem; ``index`` is the 0-based sheet column when there is no ``key``."""
         column = header if header is not None else (self.headers.get(key) if key else None)
+        if key in self.positions:
+            index = self.positions[key]
         cell = None
-        if row is not None and key in self.positions:
-            cell = f"{column_letters(self.positions[key])}{row}"
-        elif row is not None:
-            cell = f"A{row}"
+        if row is not None:
+            cell = f"{column_letters(index or 0)}{row}"
         self.problems.append(
             Problem(
                 severity,
@@ -198,12 +200,17 @@ def validate(
     snapshot.tables[schema.SECONDMENT_GOALS_TABLE] = _secondment_goals(snapshot)
     _check_overpaid(frames, snapshot)
 
-    problems.sort(key=lambda p: (_tab_order(p.tab), p.row or 0, p.column or "", p.code))
-    alerts = _alerts(snapshot, as_of, {n: f.raw.title for n, f in frames.items()})
+    sort_problems(problems)
+    alerts = alerts_for(snapshot, as_of, {n: f.raw.title for n, f in frames.items()})
     return Validation(raw.source, as_of, snapshot, results, problems, alerts)
 
 
 # --- Structure --------------------------------------------------------------------------------
+
+
+def sort_problems(problems: list[Problem]) -> None:
+    """In the order staff meet them: by tab (contract order), row, column."""
+    problems.sort(key=lambda p: (_tab_order(p.tab), p.row or 0, p.column or "", p.code))
 
 
 def _tab_order(title: str) -> int:
@@ -255,6 +262,7 @@ def _read_header(frame: _TabFrame) -> bool:
                 f"'{first}' is read: delete or rename one of them.",
                 1,
                 header=header,
+                index=i,
                 value=header,
             )
         else:
@@ -265,6 +273,7 @@ def _read_header(frame: _TabFrame) -> bool:
                 f"if it is for your own notes.",
                 1,
                 header=header,
+                index=i,
                 value=header,
             )
     missing = [c for c in tab.required_columns if c.key not in frame.positions]
@@ -309,6 +318,7 @@ def _read_cells(frame: _TabFrame) -> None:
                 f"it a header in row 1 if it should be read.",
                 1,
                 header=column_letters(i),
+                index=i,
             )
     out = pd.DataFrame(
         {key: cells[i] for key, i in frame.positions.items()}, index=cells.index
@@ -594,7 +604,18 @@ def _settings(frame: _TabFrame | None) -> Settings:
     for _, row in frame.cells.iterrows():  # a handful of rows: a loop is clearest
         name, value = row.get("setting"), row.get("value")
         sheet_row = int(row["sheet_row"])
-        setting = schema.SETTING_BY_HEADER.get(schema.normalise_header(name or ""))
+        if name is None or not str(name).strip():
+            frame.add(
+                ERROR,
+                Code.MISSING_VALUE,
+                "Enter the name of the setting in the Setting column, like Programme end. "
+                "This cell is empty, so the value beside it is not used.",
+                sheet_row,
+                "setting",
+                "",
+            )
+            continue
+        setting = schema.SETTING_BY_HEADER.get(schema.normalise_header(name))
         if setting is None:
             known = ", ".join(s.name for s in schema.SETTINGS)
             frame.add(
@@ -624,7 +645,19 @@ def _settings(frame: _TabFrame | None) -> Settings:
             )
             frame.add(ERROR, Code.TYPE_ERROR, message, sheet_row, "value", value)
             continue
-        values[setting.key] = parsed.values.iloc[0]
+        typed_value = parsed.values.iloc[0]
+        if setting.kind is Kind.NUMBER and not (typed_value >= 0 and typed_value % 1 == 0):
+            frame.add(
+                ERROR,
+                Code.OUT_OF_RANGE,
+                f"{setting.name} must be a whole number of secondments, like {setting.example}. "
+                f"The default ({setting.default}) is used until this is fixed.",
+                sheet_row,
+                "value",
+                value,
+            )
+            continue
+        values[setting.key] = typed_value
     settings = Settings()
     typed: dict[str, object] = {}
     for key, value in values.items():
@@ -638,6 +671,21 @@ def _settings(frame: _TabFrame | None) -> Settings:
         else:
             typed[key] = value
     result = Settings(**{**settings.to_dict(), **typed})  # type: ignore[arg-type]
+    if result.min_secondments > result.max_secondments:
+        frame.add(
+            ERROR,
+            Code.OUT_OF_RANGE,
+            f"Minimum concurrent secondments ({result.min_secondments}) is more than Maximum "
+            f"concurrent secondments ({result.max_secondments}). Correct one of them; the "
+            f"defaults are used until then.",
+            None,
+            "value",
+        )
+        result = replace(
+            result,
+            min_secondments=settings.min_secondments,
+            max_secondments=settings.max_secondments,
+        )
     if result.programme_end <= result.programme_start:
         frame.add(
             ERROR,
@@ -660,7 +708,7 @@ def _settings(frame: _TabFrame | None) -> Settings:
 # --- Alerts -----------------------------------------------------------------------------------
 
 
-def _alerts(snapshot: Snapshot, as_of: dt.date, titles: dict[str, str]) -> list[Alert]:
+def alerts_for(snapshot: Snapshot, as_of: dt.date, titles: dict[str, str]) -> list[Alert]:
     """What leadership should act on: overdue pledges and milestones, secondments off band."""
     pledges = metrics.overdue_pledges(snapshot, as_of)
     pledges_tab = titles.get("Pledges", "Pledges")

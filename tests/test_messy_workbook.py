@@ -37,6 +37,7 @@ def test_messages_name_the_value_and_what_to_write(messy_workbook: Path) -> None
     assert "Civic engagement" in by_place[("Achievements", 2, "Goal")].message
     assert by_place[("Payments", 3, "Pledge ID")].cell == "A3"
     assert by_place[("Pledges", 3, "Amount £")].cell == "C3"
+    assert by_place[("Pledges", 1, "Contact")].cell == "G1"  # the header cell of that column
     for problem in outcome.validation.problems:
         for jargon in ("NaN", "nan", "None", "dtype", "parse", "regex", "Traceback"):
             assert jargon not in problem.message, (jargon, problem.message)

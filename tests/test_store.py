@@ -149,3 +149,34 @@ def test_two_syncs_started_together_run_one_after_the_other(
     assert list(runs["outcome"]) == ["errors", "errors"]
     first, second = runs.iloc[0], runs.iloc[1]
     assert second["started_at"] >= first["finished_at"]
+
+
+def test_a_renamed_optional_tab_keeps_its_last_good_rows(
+    synced: str, tmp_path: Path, open_store: Callable[[str], Store]
+) -> None:
+    url = synced
+    tabs = copy.deepcopy(MESSY_TABS)
+    tabs["Payments (old)"] = tabs.pop("Payments")  # renamed: no longer the Payments tab
+    renamed = write_workbook(tmp_path / "renamed.xlsx", tabs)
+
+    for _ in range(2):  # and still on the sync after
+        outcome = sync.run(WorkbookSource(renamed), url, MESSY_AS_OF)
+        assert outcome.validation is not None and outcome.figures is not None
+        missing = [p for p in outcome.validation.problems if p.code == "missing-tab"]
+        assert [(p.severity, p.tab) for p in missing] == [("warning", "Payments")]
+        assert outcome.figures.received_gbp == MESSY_FIGURES["received_gbp"]
+        assert outcome.validation.stale_tabs == ["Payments"]
+    assert len(open_store(url).load_snapshot()["payments"]) == 2
+
+
+def test_alerts_of_a_stale_tab_come_from_its_last_good_rows(synced: str, tmp_path: Path) -> None:
+    tabs = copy.deepcopy(MESSY_TABS)
+    tabs["Pledges"][0][2] = "Sum"  # the Pledges header is broken: its last good rows are used
+    broken = write_workbook(tmp_path / "broken.xlsx", tabs)
+
+    outcome = sync.run(WorkbookSource(broken), synced, MESSY_AS_OF)
+
+    assert outcome.validation is not None and outcome.figures is not None
+    assert outcome.figures.overdue_gbp == 30_000
+    overdue = [(a.code, a.row) for a in outcome.validation.alerts if a.tab == "Pledges"]
+    assert overdue == [("overdue-pledge", 9)]
