@@ -12,12 +12,10 @@ from dataclasses import replace
 from itertools import groupby
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from cii_sheets import __version__, config, logs, metrics, sync
+from cii_sheets import __version__, config, logs, metrics, sources, sync
 from cii_sheets.notify import Notifier
 from cii_sheets.problems import CiiSheetsError
-from cii_sheets.sources import Source
 
 log = logging.getLogger("cii_sheets")
 
@@ -163,38 +161,8 @@ def _config(args: argparse.Namespace) -> config.Config:
     return settings
 
 
-def _source(settings: config.Config) -> Source:
-    if settings.spreadsheet and settings.workbook:
-        raise CiiSheetsError(
-            "Both a spreadsheet and a workbook are configured "
-            f"({settings.origins.get('spreadsheet')}; {settings.origins.get('workbook')}). "
-            "Keep one, or choose with --spreadsheet or --workbook."
-        )
-    if settings.spreadsheet:
-        from cii_sheets.sources.google import GoogleSource
-
-        return GoogleSource(settings.spreadsheet, settings.credentials)
-    if settings.workbook:
-        from cii_sheets.sources.workbook import WorkbookSource
-
-        return WorkbookSource(settings.workbook)
-    raise CiiSheetsError(
-        "Nothing to read: give --spreadsheet or --workbook, or set `spreadsheet` or `workbook` "
-        f"in {config.DEFAULT_FILE} (see cii_sheets.example.toml)."
-    )
-
-
 def _as_of(args: argparse.Namespace, settings: config.Config) -> dt.date:
-    if args.as_of:
-        return args.as_of
-    try:
-        ZoneInfo(settings.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise CiiSheetsError(
-            f"Unknown time zone '{settings.timezone}' ({settings.origins.get('timezone')}). "
-            "Use a name like Europe/London."
-        ) from None
-    return sync.today(settings.timezone)
+    return args.as_of or sync.today(settings.timezone)
 
 
 def _show_config(args: argparse.Namespace) -> int:
@@ -220,13 +188,13 @@ def _init_workbook(args: argparse.Namespace) -> int:
 
 def _check(args: argparse.Namespace) -> int:
     settings = _config(args)
-    outcome = sync.check(_source(settings), _as_of(args, settings))
+    outcome = sync.check(sources.from_config(settings), _as_of(args, settings))
     return _finish(outcome, args)
 
 
 def _sync(args: argparse.Namespace) -> int:
     settings = _config(args)
-    source = _source(settings)
+    source = sources.from_config(settings)
     write_report = getattr(source, "write_report", None)
     after = (write_report,) if write_report is not None and not args.no_report else ()
     notifier = Notifier(settings.notify, always=settings.notify_always)
@@ -261,6 +229,8 @@ def _init_sheet(args: argparse.Namespace) -> int:
 def _finish(outcome: sync.Outcome, args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(as_json(outcome), ensure_ascii=False))
+    elif outcome.error is not None:  # one line on stderr, as for every other failure
+        print(f"cii-sheets: {outcome.error}", file=sys.stderr)
     else:
         print(summary(outcome))
     return outcome.exit_code
@@ -296,9 +266,6 @@ def as_json(outcome: sync.Outcome) -> dict[str, Any]:
 def summary(outcome: sync.Outcome) -> str:
     """A readable account of a check or sync, grouped by tab."""
     lines = [f"CII Sheets: {outcome.source}, as of {_uk(outcome.as_of)}"]
-    if outcome.error:
-        lines.append(f"Could not run: {outcome.error}")
-        return "\n".join(lines)
     validation, figures = outcome.validation, outcome.figures
     assert validation is not None and figures is not None
     lines += ["", "Figures (rows with errors are left out)", *_figure_lines(figures)]

@@ -13,12 +13,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
 
 from cii_sheets.problems import CiiSheetsError
 
 DEFAULT_FILE = "cii_sheets.toml"
+DEFAULT_STORE = "sqlite:///data/cii.sqlite"
+DEFAULT_TIMEZONE = "Europe/London"  # where the Initiative works: "today" and times shown
 
 
 @dataclass(frozen=True)
@@ -55,18 +58,14 @@ class Config:
     workbook: str | None = None
     spreadsheet: str | None = None
     credentials: str | None = None
-    store: str = "sqlite:///data/cii.sqlite"
+    store: str = DEFAULT_STORE
     notify: tuple[str, ...] = ()
     notify_always: bool = False
-    timezone: str = "Europe/London"
+    timezone: str = DEFAULT_TIMEZONE
     allowed_emails: tuple[str, ...] = ()
     allowed_domains: tuple[str, ...] = ()
     allow_open_access: bool = False
     origins: dict[str, str] = field(default_factory=dict, compare=False)  # key -> where from
-
-    @property
-    def auth_restricted(self) -> bool:
-        return bool(self.allowed_emails or self.allowed_domains)
 
     def may_see(self, email: str | None) -> bool:
         """Whether a signed-in person is on the allow-list."""
@@ -122,7 +121,15 @@ def load(
             raise CiiSheetsError(f"Unknown setting '{name}'.")
         if value is not None and value != () and value != []:
             values[name], origins[name] = _typed(name, value, "flag"), "flag"
-    return Config(**values, origins=origins)
+    loaded = Config(**values, origins=origins)
+    try:
+        ZoneInfo(loaded.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise CiiSheetsError(
+            f"Unknown time zone '{loaded.timezone}' ({origins.get('timezone', 'default')}). "
+            "Use a name like Europe/London."
+        ) from None
+    return loaded
 
 
 def _file(path: str | Path | None, environ: Mapping[str, str]) -> Path | None:

@@ -38,6 +38,8 @@ def configure(fmt: str = "text", verbose: bool = False) -> None:
         level = logging.DEBUG if verbose else logging.INFO
     else:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        # The command line prints a failed run as its own one line; do not say it twice.
+        handler.addFilter(lambda record: getattr(record, "event", None) != "sync.failed")
         level = logging.DEBUG if verbose else logging.WARNING
     root = logging.getLogger("cii_sheets")
     root.handlers[:] = [handler]

@@ -327,10 +327,6 @@ def _natural_text(cells: _Cells) -> pd.Series:
     return out
 
 
-def _parse_text(cells: _Cells, fails: _Failures) -> pd.Series:
-    return _natural_text(cells)
-
-
 # --- Money and numbers ----------------------------------------------------------------------------
 
 _AMOUNT_SHAPE = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|\.\d+"

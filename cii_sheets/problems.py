@@ -35,26 +35,6 @@ class Code(StrEnum):
     UNKNOWN_SETTING = "unknown-setting"
 
 
-CODE_TITLES: dict[Code, str] = {
-    Code.MISSING_TAB: "A required tab is missing",
-    Code.MISSING_COLUMN: "A required column is missing",
-    Code.EXTRA_COLUMN: "A column the tool does not use",
-    Code.DUPLICATE_COLUMN: "The same column appears twice",
-    Code.MISSING_VALUE: "A required cell is empty",
-    Code.TYPE_ERROR: "A cell holds the wrong kind of value",
-    Code.INVALID_CHOICE: "A cell holds a value that is not one of the choices",
-    Code.OUT_OF_RANGE: "A value is outside what is allowed",
-    Code.DATE_ORDER: "Dates are in the wrong order",
-    Code.UNKNOWN_REFERENCE: "A cell refers to something that does not exist",
-    Code.DUPLICATE_ID: "The same ID is used twice",
-    Code.FORMULA_ERROR: "A formula in the cell has failed",
-    Code.OVERPAID_PLEDGE: "More has been paid than was pledged",
-    Code.OUTSIDE_PROGRAMME: "A date is outside the programme",
-    Code.STATUS_MISMATCH: "The status does not match the dates",
-    Code.UNKNOWN_SETTING: "A setting the tool does not know",
-}
-
-
 class AlertCode(StrEnum):
     """Things leadership should know about; not mistakes in the sheet."""
 
@@ -83,10 +63,6 @@ class Problem:
         d["severity"] = str(self.severity)
         d["code"] = str(self.code)
         return d
-
-    @property
-    def sort_key(self) -> tuple[str, int, str, str]:
-        return (self.tab, self.row or 0, self.column or "", self.code)
 
 
 @dataclass(slots=True)  # not frozen: tens of thousands may be made at once, and frozen is slow

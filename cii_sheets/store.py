@@ -17,12 +17,11 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from cii_sheets import schema
+from cii_sheets.config import DEFAULT_STORE
 from cii_sheets.problems import CiiSheetsError
 from cii_sheets.schema import Kind
 from cii_sheets.snapshot import Settings, Snapshot, column_dtype
 from cii_sheets.validate import Validation
-
-DEFAULT_STORE = "sqlite:///data/cii.sqlite"
 
 metadata = sa.MetaData()
 

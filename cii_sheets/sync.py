@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 import filelock
 
 from cii_sheets import metrics, schema
+from cii_sheets.config import DEFAULT_TIMEZONE
 from cii_sheets.problems import CiiSheetsError, Code, Problem, Severity
 from cii_sheets.sources import RawSpreadsheet, Source
 from cii_sheets.store import Store, sqlite_path, store_url
@@ -26,7 +27,7 @@ from cii_sheets.validate import Validation, alerts_for, sort_problems, validate
 
 log = logging.getLogger(__name__)
 
-TIMEZONE = "Europe/London"
+TIMEZONE = DEFAULT_TIMEZONE
 LOCK_TIMEOUT_SECONDS = 10.0
 
 # Exit codes shared by the CLI and the scheduler recipes.

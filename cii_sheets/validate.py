@@ -141,9 +141,7 @@ class _TabFrame:
             self.bad |= mask
 
 
-def validate(
-    raw: RawSpreadsheet, as_of: dt.date, settings_override: Settings | None = None
-) -> Validation:
+def validate(raw: RawSpreadsheet, as_of: dt.date) -> Validation:
     """Check every tab against the contract and build the snapshot of good rows."""
     problems: list[Problem] = []
     by_tab = _match_tabs(raw, problems)
@@ -181,7 +179,7 @@ def validate(
         frames[tab.name] = frame
         results[tab.name].rows = len(frame.cells)
 
-    settings = settings_override or _settings(frames.pop("Settings", None))
+    settings = _settings(frames.pop("Settings", None))
     goal_book = _goal_book(frames.get("Goals"))
 
     for frame in frames.values():

@@ -17,7 +17,7 @@ import pandas as pd
 import sqlalchemy as sa
 import streamlit as st
 
-from cii_sheets import config, metrics, sync
+from cii_sheets import config, metrics, sources, sync
 from cii_sheets import dashboard_figures as figs
 from cii_sheets.notify import Notifier
 from cii_sheets.problems import CiiSheetsError
@@ -47,11 +47,6 @@ def settings() -> config.Config:
     if "CII_STORE" in found and "store" not in extra:  # the name the environment uses
         extra["store"] = found["CII_STORE"]
     return config.load(extra=extra)
-
-
-def store_url() -> str:
-    """The store the sync writes to: CII_STORE, the secrets, cii_sheets.toml, or the default."""
-    return settings().store
 
 
 @st.cache_resource(show_spinner=False)
@@ -163,41 +158,16 @@ class SourceChoice:
 
 
 def configured_source() -> SourceChoice:
-    """The configured workbook (a local .xlsx), else the configured Google spreadsheet."""
+    """The source the configuration names (as for `cii-sheets sync`), or why there is none."""
     try:
         chosen = settings()
+        # On a hosted dashboard the key usually sits in the secrets, as a table of its fields.
+        source = sources.from_config(chosen, key=secrets().get("gcp_service_account"))
     except CiiSheetsError as exc:
         return SourceChoice(None, str(exc))
-    workbook = (chosen.workbook or "").strip()
-    if workbook:
-        from cii_sheets.sources.workbook import WorkbookSource
-
-        if not Path(workbook).is_file():
-            return SourceChoice(None, f"CII_WORKBOOK points at {workbook}, which does not exist.")
-        source = WorkbookSource(Path(workbook))
-        return SourceChoice(source, source.describe())
-    spreadsheet = (chosen.spreadsheet or "").strip()
-    if spreadsheet:
-        try:
-            from cii_sheets.sources import google
-        except ImportError as exc:
-            return SourceChoice(None, f"The Google source is not available here ({exc}).")
-        google_source = getattr(google, "GoogleSource", None)
-        if google_source is None:
-            return SourceChoice(None, "The Google source is not available in this version yet.")
-        # On a hosted dashboard the key usually sits in the secrets, as a table of its fields.
-        key = secrets().get("gcp_service_account") or chosen.credentials
-        try:
-            source = google_source(spreadsheet, key)
-        except CiiSheetsError as exc:
-            return SourceChoice(None, str(exc))
-        return SourceChoice(source, source.describe())
-    return SourceChoice(
-        None,
-        "No source is configured. Set `workbook` (a workbook's path) or `spreadsheet` (the "
-        "Google spreadsheet) in cii_sheets.toml or the secrets, or CII_WORKBOOK / "
-        "CII_SPREADSHEET, before starting the dashboard; or run `cii-sheets sync` in a terminal.",
-    )
+    if chosen.workbook and not chosen.spreadsheet and not Path(chosen.workbook).is_file():
+        return SourceChoice(None, f"The workbook {chosen.workbook} does not exist.")
+    return SourceChoice(source, source.describe())
 
 
 def sync_now(source: Any) -> sync.Outcome:

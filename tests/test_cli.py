@@ -57,7 +57,9 @@ def test_missing_workbook_exits_2_with_one_line(tmp_path: Path) -> None:
 
     assert done.returncode == 2
     assert "Traceback" not in done.stdout + done.stderr
-    assert "No workbook at" in done.stdout
+    assert done.stdout == ""
+    assert done.stderr.startswith("cii-sheets: No workbook at")
+    assert len(done.stderr.strip().splitlines()) == 1
     json_done = cii("check", "--workbook", tmp_path / "nope.xlsx", "--json")
     assert json_done.returncode == 2
     body = json.loads(json_done.stdout)
@@ -145,4 +147,4 @@ def test_config_command_masks_secrets_and_names_origins(tmp_path: Path) -> None:
 def test_no_source_anywhere_is_a_one_line_error(tmp_path: Path) -> None:
     done = cii("check", cwd=tmp_path)
     assert done.returncode == 2
-    assert "Nothing to read" in done.stderr
+    assert "No source is configured" in done.stderr

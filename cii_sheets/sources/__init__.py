@@ -7,8 +7,14 @@ text as text, a failed formula as its error text such as ``"#REF!"``, an empty c
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+from cii_sheets.problems import CiiSheetsError
+
+if TYPE_CHECKING:
+    from cii_sheets.config import Config
 
 Cell = Any  # str | int | float | bool | datetime.date | datetime.datetime | None
 
@@ -47,3 +53,31 @@ class Source(Protocol):
     def read(self) -> RawSpreadsheet:
         """Read every tab; raise ``CiiSheetsError`` with a one-line reason on failure."""
         ...
+
+
+def from_config(settings: Config, key: Mapping[str, Any] | None = None) -> Source:
+    """The one source the configuration names: its spreadsheet or its workbook, never both.
+
+    ``key`` is a service-account key as a table of its fields (a hosted dashboard's secrets),
+    used when no key file is configured. The command line and the dashboard both call this.
+    """
+    if settings.spreadsheet and settings.workbook:
+        raise CiiSheetsError(
+            "Both a spreadsheet and a workbook are configured "
+            f"({settings.origins.get('spreadsheet', 'default')}; "
+            f"{settings.origins.get('workbook', 'default')}). "
+            "Keep one, or choose with --spreadsheet or --workbook."
+        )
+    if settings.spreadsheet:
+        from cii_sheets.sources.google import GoogleSource
+
+        return GoogleSource(settings.spreadsheet, settings.credentials or key)
+    if settings.workbook:
+        from cii_sheets.sources.workbook import WorkbookSource
+
+        return WorkbookSource(settings.workbook)
+    raise CiiSheetsError(
+        "No source is configured: give --spreadsheet or --workbook, or set `spreadsheet` or "
+        "`workbook` in cii_sheets.toml (see cii_sheets.example.toml), or CII_SPREADSHEET / "
+        "CII_WORKBOOK."
+    )

@@ -508,7 +508,7 @@ def to_raw_tabs(body: Mapping[str, Any], only: Iterable[str] | None = None) -> l
                 header=header,
                 rows=rows,
                 row_numbers=numbers,
-                sheet_id=int(sheet_id) if isinstance(sheet_id, int) else 0,
+                sheet_id=int(sheet_id) if isinstance(sheet_id, int) else None,
             )
         )
     return tabs
