@@ -623,13 +623,35 @@ def errors_by_run(runs: pd.DataFrame) -> pd.DataFrame:
 # --- Downloads -------------------------------------------------------------------------------
 
 
+# Text a spreadsheet program may take for a formula (OWASP: CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def defuse_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text cells that start like a formula get a leading ' (numbers and dates are untouched)."""
+    out = frame.copy()
+    for column in out.columns:
+        if out[column].dtype == object or isinstance(out[column].dtype, pd.StringDtype):
+            out[column] = out[column].map(
+                lambda v: f"'{v}" if isinstance(v, str) and v.startswith(FORMULA_STARTS) else v
+            )
+    return out
+
+
 def to_csv(frame: pd.DataFrame) -> bytes:
-    """A CSV with a byte-order mark, so Excel opens £ signs and accents correctly."""
-    return frame.to_csv(index=False).encode("utf-8-sig")
+    """A CSV with a byte-order mark, so Excel opens £ signs and accents correctly.
+
+    Sheet text that starts like a formula is written with a leading ', so that a spreadsheet
+    program opening the file shows it rather than running it.
+    """
+    return defuse_formulas(frame).to_csv(index=False).encode("utf-8-sig")
 
 
 def to_excel(tables: dict[str, pd.DataFrame]) -> bytes:
-    """One .xlsx with a sheet per table (names cut to Excel's 31 characters)."""
+    """One .xlsx with a sheet per table (names cut to Excel's 31 characters).
+
+    Every text cell is stored as text, never as a formula, whatever it starts with.
+    """
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         for name, frame in tables.items():
@@ -638,6 +660,10 @@ def to_excel(tables: dict[str, pd.DataFrame]) -> bytes:
                 if isinstance(out[column].dtype, pd.DatetimeTZDtype):
                     out[column] = out[column].dt.tz_localize(None)
             out.to_excel(writer, sheet_name=name[:31], index=False)
+            for row in writer.sheets[name[:31]].iter_rows():
+                for cell in row:
+                    if cell.data_type == "f":  # openpyxl reads a str starting with = as one
+                        cell.data_type = "s"
     return buffer.getvalue()
 
 

@@ -402,6 +402,36 @@ def test_excel_holds_every_table_without_names(sample: dict) -> None:
     assert figures["pledged_gbp"] == f.pledged_gbp
 
 
+FORMULA = '=HYPERLINK("http://x","y")'
+
+
+def test_downloads_keep_formula_like_text_as_text() -> None:
+    frame = pd.DataFrame(
+        {
+            "achievement": [FORMULA, "+44 20 7983 4000", "@cell", "\tTab", "Plain"],
+            "amount_gbp": [-25.0, 1.0, 2.0, 3.0, 4.0],
+            "date": pd.to_datetime(["2017-04-01"] * 5),
+        }
+    )
+    book = openpyxl.load_workbook(io.BytesIO(figs.to_excel({"Achievements": frame})))
+    cells = list(book["Achievements"].iter_rows(min_row=2))
+    assert cells[0][0].value == FORMULA and cells[0][0].data_type == "s"
+    assert all(row[0].data_type == "s" for row in cells)
+    assert cells[0][1].value == -25 and cells[0][1].data_type == "n"  # numbers stay numbers
+    assert cells[0][2].is_date
+
+    back = pd.read_csv(io.BytesIO(figs.to_csv(frame)), encoding="utf-8-sig")
+    assert list(back["achievement"]) == [
+        "'" + FORMULA,
+        "'+44 20 7983 4000",
+        "'@cell",
+        "'\tTab",
+        "Plain",
+    ]
+    assert list(back["amount_gbp"]) == [-25.0, 1.0, 2.0, 3.0, 4.0]  # a negative number is no text
+    assert list(back["date"]) == ["2017-04-01"] * 5
+
+
 def test_csv_round_trips_pounds_and_accents() -> None:
     frame = pd.DataFrame({"Funder": ["Esmée Fairbairn Foundation"], "Amount (£)": [25000.5]})
     back = pd.read_csv(io.BytesIO(figs.to_csv(frame)), encoding="utf-8-sig")
