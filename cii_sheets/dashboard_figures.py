@@ -89,12 +89,12 @@ class Period:
 ALL_TIME = Period()
 
 
-def fy_label(day: dt.date, start_month: int = 4) -> str:
+def fy_label(day: dt.date, start_month: int) -> str:
     """The financial year a date falls in, such as '2017/18'."""
     return str(metrics.financial_year(pd.Series([pd.Timestamp(day)]), start_month).iloc[0])
 
 
-def fy_period(label: str, start_month: int = 4) -> Period:
+def fy_period(label: str, start_month: int) -> Period:
     """'2017/18' -> 1 Apr 2017 to 31 Mar 2018 (or '2017' for a calendar financial year)."""
     first = int(label.split("/")[0])
     start = dt.date(first, start_month, 1)
@@ -103,14 +103,19 @@ def fy_period(label: str, start_month: int = 4) -> Period:
 
 
 def financial_years(settings: Settings, *dates: pd.Series) -> list[str]:
-    """Every financial year from programme start to end, plus any year the data reach."""
+    """Every financial year from programme start to end, plus any year the data reach.
+
+    Years start in the month the Settings tab gives ('2017/18' for April, '2017' for January).
+    """
     start, end = pd.Timestamp(settings.programme_start), pd.Timestamp(settings.programme_end)
     for series in dates:
         series = pd.to_datetime(series).dropna()
         if not series.empty:
             start, end = min(start, series.min()), max(end, series.max())
     span = pd.Series(pd.date_range(start, end, freq="MS"))
-    labels = metrics.financial_year(pd.concat([span, pd.Series([start, end])]))
+    labels = metrics.financial_year(
+        pd.concat([span, pd.Series([start, end])]), settings.fy_start_month
+    )
     return sorted(set(labels.dropna()))
 
 

@@ -454,11 +454,22 @@ def test_financial_years_and_periods() -> None:
     settings = Settings(programme_start=dt.date(2017, 1, 1), programme_end=dt.date(2022, 3, 31))
     years = figs.financial_years(settings)
     assert years[0] == "2016/17" and years[-1] == "2021/22"
-    period = figs.fy_period("2017/18")
+    period = figs.fy_period("2017/18", 4)
     assert (period.start, period.end) == (dt.date(2017, 4, 1), dt.date(2018, 3, 31))
     dates = pd.Series(pd.to_datetime(["2017-03-31", "2017-04-01", "2018-03-31", "2018-04-01"]))
     assert list(period.mask(dates)) == [False, True, True, False]
-    assert figs.fy_label(dt.date(2026, 11, 23)) == "2026/27"
+    assert figs.fy_label(dt.date(2026, 11, 23), 4) == "2026/27"
+
+
+def test_financial_years_follow_the_settings_start_month() -> None:
+    settings = Settings(
+        programme_start=dt.date(2017, 1, 1), programme_end=dt.date(2022, 3, 31), fy_start_month=1
+    )
+    assert figs.financial_years(settings) == ["2017", "2018", "2019", "2020", "2021", "2022"]
+    period = figs.fy_period("2018", 1)
+    assert (period.start, period.end) == (dt.date(2018, 1, 1), dt.date(2018, 12, 31))
+    assert figs.fy_label(dt.date(2026, 11, 23), 1) == "2026"
+    assert figs.this_financial_year(settings, dt.date(2026, 11, 23)).start == dt.date(2026, 1, 1)
     assert figs.parse_date("2017-13-01") is None
 
 
