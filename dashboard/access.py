@@ -2,13 +2,16 @@
 
 The dashboard shows secondees' names, so it is not open to the world. With an `[auth]` section in
 `.streamlit/secrets.toml`, everyone signs in with Google or Microsoft and only the allowed email
-addresses or domains get in; everyone else gets a polite refusal. Without one, the dashboard says
-so on every page and shows its data only on the computer it runs on, unless the admin has set
-`allow_open_access`.
+addresses (verified by the provider) or domains get in; everyone else gets a polite refusal.
+Without one, the dashboard says so on every page and shows its data only when the server listens
+on this computer alone (`server.address` a loopback address, as `.streamlit/config.toml` sets it)
+and the viewer reached it by a local name, unless the admin has set `allow_open_access`. The
+viewer's Host header and URL are the viewer's to choose, so they never open the gate on their own.
 """
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
@@ -17,7 +20,7 @@ import streamlit as st
 
 from cii_sheets.config import Config
 
-LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", ""}
+LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", ""}  # "": no URL or Host header (tests)
 PROVIDER_NAMES = {"google": "Google", "microsoft": "Microsoft"}
 
 
@@ -42,18 +45,41 @@ def viewer_host() -> str:
     return host.strip("[]").lower()
 
 
+def listens_locally(address: object) -> bool:
+    """True when the server's address is a loopback one (unset or empty means every interface)."""
+    text = str(address or "").strip().strip("[]").lower()
+    if text == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(text).is_loopback
+    except ValueError:
+        return False
+
+
+def open_without_login(settings: Config) -> bool:
+    """May this viewer see the figures without a login?
+
+    Decided first on where the server listens, which the viewer cannot change; the host the
+    viewer used is an extra condition, never enough on its own.
+    """
+    if settings.allow_open_access:
+        return True
+    return listens_locally(st.get_option("server.address")) and viewer_host() in LOCAL_HOSTS
+
+
 def gate(settings: Config, secrets: Mapping[str, Any]) -> None:
     """Let this viewer through, or show why not and stop the page."""
     logins = providers(secrets)
     if logins:
         _login_gate(settings, logins)
         return
-    if viewer_host() not in LOCAL_HOSTS and not settings.allow_open_access:
+    if not open_without_login(settings):
         st.title("CII dashboard")
         st.error(
             "This dashboard has no login set up, so it shows its figures only on the computer "
-            "it runs on. To open it from elsewhere, the admin sets up a Google or Microsoft "
-            "login (see the README: who may see the dashboard).",
+            "it runs on, and only while it listens on that computer alone (`address = "
+            '"127.0.0.1"` in `.streamlit/config.toml`). To open it from elsewhere, the admin '
+            "sets up a Google or Microsoft login (see the README: who may see the dashboard).",
             icon=":material/lock:",
         )
         st.stop()
@@ -83,7 +109,8 @@ def _login_gate(settings: Config, logins: list[str]) -> None:
             )
         st.stop()
     email = str(st.user.get("email") or "")
-    if not settings.may_see(email):
+    # An address the provider says it has not verified proves nothing about who signed in.
+    if st.user.get("email_verified") is False or not settings.may_see(email):
         st.title("CII dashboard")
         st.info(
             f"Thank you for signing in{f' as {email}' if email else ''}. This dashboard is "

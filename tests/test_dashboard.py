@@ -6,12 +6,14 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import openpyxl
 import pandas as pd
 import pytest
 import sqlalchemy as sa
+import streamlit.config
 from streamlit.testing.v1 import AppTest
 
 from cii_sheets import dashboard_figures as figs
@@ -35,6 +37,19 @@ TIMEOUT = 60
 
 
 # --- Fixtures ------------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def listen_locally() -> Iterator[None]:
+    """Serve on this computer only, as .streamlit/config.toml does, whatever pytest's cwd.
+
+    Without a login the pages show figures only when the server listens on a loopback address.
+    """
+    key = "server.address"
+    before, where = streamlit.config.get_option(key), streamlit.config.get_where_defined(key)
+    streamlit.config.set_option(key, "127.0.0.1")
+    yield
+    streamlit.config.set_option(key, before, where_defined=where)
 
 
 @pytest.fixture(scope="module")
