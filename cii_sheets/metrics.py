@@ -150,6 +150,20 @@ def active_secondments(snapshot: Snapshot, as_of: dt.date) -> pd.DataFrame:
     return secondments[running]
 
 
+def outside_band(snapshot: Snapshot, as_of: dt.date) -> tuple[int, int, int] | None:
+    """(count, min, max) when the secondments active on the date are outside the Settings band.
+
+    The band applies only inside the programme (start to end, inclusive): before and after it,
+    and inside the band, None.
+    """
+    settings = snapshot.settings
+    if not settings.programme_start <= as_of <= settings.programme_end:
+        return None
+    count = len(active_secondments(snapshot, as_of))
+    low, high = settings.min_secondments, settings.max_secondments
+    return None if low <= count <= high else (count, low, high)
+
+
 def concurrency(snapshot: Snapshot) -> pd.DataFrame:
     """How many secondments ran at once, as a step series: one row per change (date, count)."""
     secondments = snapshot["secondments"]

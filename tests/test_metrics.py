@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 from pathlib import Path
 
 import pandas as pd
@@ -85,3 +87,21 @@ def test_money_is_written_the_way_the_initiative_writes_it() -> None:
         "£0.10",
         "",
     ]
+
+
+def test_outside_band_only_inside_the_programme(snapshot: Snapshot) -> None:
+    # Running at once: 2 from 3 Apr 2017, 3 from 1 Jan 2018, 2 from 1 Feb 2019, 1 from
+    # 1 Apr 2019, none from 1 Apr 2020 (see the concurrency test above).
+    settings = dataclasses.replace(
+        snapshot.settings,
+        programme_start=dt.date(2017, 1, 1),
+        programme_end=dt.date(2020, 6, 30),
+        min_secondments=3,
+        max_secondments=5,
+    )
+    banded = Snapshot(settings, snapshot.tables)
+    assert metrics.outside_band(banded, dt.date(2017, 6, 1)) == (2, 3, 5)
+    assert metrics.outside_band(banded, dt.date(2018, 6, 1)) is None  # 3 running
+    assert metrics.outside_band(banded, dt.date(2020, 6, 30)) == (0, 3, 5)  # last day counts
+    assert metrics.outside_band(banded, dt.date(2020, 7, 1)) is None  # after the programme
+    assert metrics.outside_band(banded, dt.date(2016, 12, 31)) is None  # before it

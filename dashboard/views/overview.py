@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from cii_sheets import dashboard_figures as figs
+from cii_sheets import metrics
 from dashboard import charts, data, ui
 
 
@@ -51,14 +52,21 @@ def main() -> None:
         c[0].metric("Secondments active", f"{f.active_secondments}")
         c[1].metric("FTE active", f"{f.active_fte:g}")
         low, high = settings.min_secondments, settings.max_secondments
-        if not low <= f.active_secondments <= high:
+        band = metrics.outside_band(ctx.snapshot, ctx.as_of)  # as the alert decides
+        if band is not None:
             st.warning(
-                f"{f.active_secondments} secondments are running; the Settings tab asks for "
+                f"{band[0]} secondments are running; the Settings tab asks for "
                 f"between {low} and {high} at once.",
                 icon=":material/warning:",
             )
-        else:
+        elif settings.programme_start <= ctx.as_of <= settings.programme_end:
             st.caption(f"Within the band of {low} to {high} at once set in the Settings tab.")
+        else:
+            st.caption(
+                f"The band of {low} to {high} at once set in the Settings tab applies from "
+                f"{figs.uk_date(settings.programme_start)} to "
+                f"{figs.uk_date(settings.programme_end)}, the programme's dates."
+            )
         st.subheader("Milestones")
         m = f.milestones
         c = st.columns(3)
