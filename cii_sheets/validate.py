@@ -746,18 +746,16 @@ def alerts_for(snapshot: Snapshot, as_of: dt.date, titles: dict[str, str]) -> li
             strict=True,
         )
     ]
-    settings = snapshot.settings
-    if settings.programme_start <= as_of <= settings.programme_end:
-        count = len(metrics.active_secondments(snapshot, as_of))
-        low, high = settings.min_secondments, settings.max_secondments
-        if not low <= count <= high:
-            alerts.append(
-                Alert(
-                    AlertCode.SECONDMENTS_OUTSIDE_BAND,
-                    titles.get("Secondments", "Secondments"),
-                    None,
-                    f"{count} secondment{'s' if count != 1 else ''} active on {_uk(as_of)}; "
-                    f"the agreed range is {low} to {high}.",
-                )
+    band = metrics.outside_band(snapshot, as_of)
+    if band is not None:
+        count, low, high = band
+        alerts.append(
+            Alert(
+                AlertCode.SECONDMENTS_OUTSIDE_BAND,
+                titles.get("Secondments", "Secondments"),
+                None,
+                f"{count} secondment{'s' if count != 1 else ''} active on {_uk(as_of)}; "
+                f"the agreed range is {low} to {high}.",
             )
+        )
     return alerts
