@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 import streamlit as st
 
 from cii_sheets.config import Config
+from dashboard.ui import plain
 
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", ""}  # "": no URL or Host header (tests)
 PROVIDER_NAMES = {"google": "Google", "microsoft": "Microsoft"}
@@ -113,7 +114,7 @@ def _login_gate(settings: Config, logins: list[str]) -> None:
     if st.user.get("email_verified") is False or not settings.may_see(email):
         st.title("CII dashboard")
         st.info(
-            f"Thank you for signing in{f' as {email}' if email else ''}. This dashboard is "
+            f"Thank you for signing in{f' as {plain(email)}' if email else ''}. This dashboard is "
             "open only to the people the Initiative has listed, and this account is not on the "
             "list. If you should have access, please ask the CII team to add your email "
             "address, then sign in again.",
@@ -122,5 +123,5 @@ def _login_gate(settings: Config, logins: list[str]) -> None:
         st.button("Sign out", on_click=st.logout)
         st.stop()
     with st.sidebar:
-        st.caption(f"Signed in as {email}")
+        st.caption(f"Signed in as {plain(email)}")
         st.button("Sign out", on_click=st.logout, key="logout")

@@ -14,7 +14,7 @@ import streamlit as st  # noqa: E402
 from cii_sheets import config  # noqa: E402
 from cii_sheets import dashboard_figures as figs  # noqa: E402
 from cii_sheets.problems import CiiSheetsError  # noqa: E402
-from dashboard import access, data, downloads  # noqa: E402
+from dashboard import access, data, downloads, ui  # noqa: E402
 
 st.set_page_config(
     page_title="CII dashboard",
@@ -39,7 +39,7 @@ try:
     settings = data.settings()
 except CiiSheetsError as exc:  # a mistake in cii_sheets.toml or the secrets
     st.title("CII dashboard")
-    st.error(f"The configuration has a mistake: {exc}", icon=":material/error:")
+    st.error(f"The configuration has a mistake: {ui.plain(exc)}", icon=":material/error:")
     st.stop()
 
 access.gate(settings, data.secrets())
@@ -49,8 +49,8 @@ try:
 except CiiSheetsError as exc:
     st.title("CII dashboard")
     st.error(
-        f"{exc}\n\nSet CII_STORE (or `store` in cii_sheets.toml) to the store the sync writes "
-        f"to (the default is `{config.Config.store}`), then reload this page.",
+        f"{ui.plain(exc)}\n\nSet CII_STORE (or `store` in cii_sheets.toml) to the store the "
+        f"sync writes to (the default is `{config.Config.store}`), then reload this page.",
         icon=":material/error:",
     )
     st.stop()
@@ -60,10 +60,10 @@ page.run()
 
 with st.sidebar:
     st.divider()
-    st.markdown(f"**{ctx.snapshot.settings.initiative_name}**")
+    st.markdown(f"**{ui.plain(ctx.snapshot.settings.initiative_name)}**")
     st.caption(
         "A pooled fund placing secondees from London charities in the Greater London "
-        "Authority. Goals: " + "; ".join(ctx.goal_labels.values()) + "."
+        "Authority. Goals: " + ui.plain("; ".join(ctx.goal_labels.values())) + "."
     )
     if ctx.has_data:
         downloads.excel_button(ctx)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 import altair as alt
@@ -18,6 +19,21 @@ NO_DATA = (
 )
 
 
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>:~$])")
+
+
+def plain(text: object) -> str:
+    """Text from the spreadsheet (or any outside source) shown as typed, never as markdown.
+
+    Every character markdown gives a meaning (links, emphasis, lists, colours such as :red[...],
+    LaTeX between $...$) is backslash-escaped, and line breaks become spaces, so a milestone
+    named [click](http://evil) reads exactly that. Use it for every value that goes into
+    st.markdown, st.caption, st.warning, st.info, st.error, st.success or a metric's label.
+    """
+    one_line = " ".join(str(text).splitlines())
+    return _MARKDOWN.sub(r"\\\1", one_line)
+
+
 def header(
     ctx: Context, title: str, caption: str | None = None, *, link_to_fixes: bool = True
 ) -> None:
@@ -30,16 +46,16 @@ def header(
 
 def freshness(ctx: Context, link_to_fixes: bool = True) -> None:
     fresh = ctx.freshness
-    line = fresh.line
+    line = plain(fresh.line)  # names the source; warnings quote failures and tab names
     if fresh.has_data:
         line += f" Figures are worked out for today, {figs.uk_date(ctx.as_of)}."
     st.caption(line)
     for warning in fresh.warnings:
-        st.warning(warning, icon=":material/warning:")
+        st.warning(plain(warning), icon=":material/warning:")
     left_out = ctx.figures.rows_left_out
     if fresh.has_data and left_out:
         total = sum(left_out.values())
-        tabs = ", ".join(f"{tab} {n}" for tab, n in left_out.items())
+        tabs = plain(", ".join(f"{tab} {n}" for tab, n in left_out.items()))
         text = (
             f"{total} row{'s' if total != 1 else ''} left out of these figures because of "
             f"errors in the spreadsheet ({tabs})."

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,7 +23,7 @@ from cii_sheets.sample import write_sample
 from cii_sheets.snapshot import Settings
 from cii_sheets.sources.workbook import WorkbookSource
 from cii_sheets.store import SYNC_RUNS, Store
-from dashboard import charts
+from dashboard import charts, ui
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -103,10 +104,18 @@ def metric(at: AppTest, label: str) -> str:
     return found[0]
 
 
+_ESCAPED = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|<>:~$])")
+
+
+def shown(markdown: str) -> str:
+    """Markdown as the reader sees its text: `ui.plain`'s backslash escapes removed."""
+    return _ESCAPED.sub(r"\1", markdown)
+
+
 def texts(at: AppTest) -> str:
-    """Every piece of text on the page (markdown, captions, alerts, table cells)."""
+    """Every piece of text on the page (markdown, captions, alerts, table cells), as shown."""
     parts = [
-        str(e.value)
+        shown(str(e.value))
         for kind in (
             "markdown",
             "caption",
@@ -253,7 +262,7 @@ def test_achievements(sample: dict, monkeypatch: pytest.MonkeyPatch) -> None:
     # Goals with nothing in the last six months are flagged.
     since = pd.Timestamp(sample["today"]) - pd.DateOffset(months=6)
     quiet = set(names) - set(achievements.loc[achievements["date"] > since, "goal_id"])
-    warnings = " ".join(w.value for w in at.warning)
+    warnings = shown(" ".join(w.value for w in at.warning))
     for gid in quiet:
         assert f"{gid} {names[gid]}" in warnings
     # Goal filter and search.
@@ -337,7 +346,7 @@ def test_failed_last_sync_warns_and_keeps_the_last_good_figures(
     assert outcome.error
     for page in [None, *PAGES.values()]:
         at = app(monkeypatch, url, page)
-        warning = " ".join(w.value for w in at.warning)
+        warning = shown(" ".join(w.value for w in at.warning))
         assert "failed, so these figures are from the sync before it" in warning, page
     at = app(monkeypatch, url)
     assert metric(at, "Pledged") == metrics.gbp(sample["figures"].pledged_gbp)
@@ -351,7 +360,7 @@ def test_only_failed_syncs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     sync.run(WorkbookSource(tmp_path / "missing.xlsx"), url)
     for page in [None, *PAGES.values()]:
         at = app(monkeypatch, url, page)
-        assert "failed" in " ".join(w.value for w in at.warning), page
+        assert "failed" in shown(" ".join(w.value for w in at.warning)), page
 
 
 def test_old_data_and_stale_tab_are_flagged(
@@ -366,9 +375,34 @@ def test_old_data_and_stale_tab_are_flagged(
         conn.execute(sa.text("UPDATE tabs SET stale = 1 WHERE tab = 'Milestones'"))
     store.dispose()
     at = app(monkeypatch, url)
-    warning = " ".join(w.value for w in at.warning)
+    warning = shown(" ".join(w.value for w in at.warning))
     assert "older than 36 hours" in warning
     assert "last good copy is shown: Milestones" in warning
+
+
+def test_sheet_text_is_shown_as_typed_never_as_markdown(
+    sample: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    link = "[click](http://evil)"
+    book = openpyxl.load_workbook(sample["workbook"])
+    renamed = [
+        cell
+        for row in book["Milestones"].iter_rows()
+        for cell in row
+        if cell.value == "Funders' decision on continuing beyond 2027"  # overdue in the sample
+    ]
+    assert len(renamed) == 1
+    renamed[0].value = link
+    book.save(tmp_path / "linked.xlsx")
+    url = f"sqlite:///{tmp_path / 'linked.sqlite'}"
+    assert sync.run(WorkbookSource(tmp_path / "linked.xlsx"), url, sample["today"]).run_id == 1
+    at = app(monkeypatch, url)
+    raw = "\n".join(str(m.value) for m in at.markdown)
+    assert ui.plain(link) == "\\[click\\]\\(http\\://evil\\)"
+    assert f"**{ui.plain(link)}**" in raw  # the overdue milestone
+    assert f"'{ui.plain(link)}' was planned" in raw  # its alert
+    assert link not in raw  # nowhere as a live link
+    assert link in texts(at)
 
 
 def test_unreadable_store_is_one_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):

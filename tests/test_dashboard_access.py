@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -81,12 +82,13 @@ def run(
 
 
 def _text(at: AppTest) -> str:
+    """The page's text as shown (`ui.plain`'s backslash escapes removed)."""
     parts = [
         e.value
         for kind in ("markdown", "info", "warning", "error", "caption", "title")
         for e in getattr(at, kind)
     ]
-    return "\n".join(str(p) for p in parts)
+    return re.sub(r"\\(.)", r"\1", "\n".join(str(p) for p in parts))
 
 
 def test_an_allowed_user_sees_the_figures_and_can_sign_out(run: Callable[..., AppTest]) -> None:

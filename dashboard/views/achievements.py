@@ -37,7 +37,7 @@ def main() -> None:
     quiet = figs.quiet_goals(snapshot, ctx.as_of)
     if not quiet.empty:
         lines = [
-            f"- **{row.goal}**: "
+            f"- **{ui.plain(row.goal)}**: "
             + (
                 f"the last was on {figs.uk_date(row.last_achievement)}"
                 if not pd.isna(row.last_achievement)
@@ -60,7 +60,7 @@ def main() -> None:
     cols = st.columns(len(counts) + 1)
     cols[0].metric("Achievements", len(table))
     for col, row in zip(cols[1:], counts.itertuples(), strict=True):
-        col.metric(row.goal, row.achievements)
+        col.metric(ui.plain(row.goal), row.achievements)
     if table.empty:
         ui.empty("No achievements in this period or for these goals.")
         return
@@ -79,7 +79,7 @@ def main() -> None:
     query = filters.search()
     found = figs.achievements_table(snapshot, period, goals, query)
     if found.empty:
-        ui.empty(f"Nothing matches '{query}'. Try fewer words.")
+        ui.empty(f"Nothing matches '{ui.plain(query)}'. Try fewer words.")
     else:
         ui.table(
             ui.titled(found[list(TITLES)], TITLES),

@@ -30,7 +30,9 @@ def sync_panel() -> None:
     note = st.session_state.pop("sync_note", None)
     if note:
         kind, text = note
-        (st.success if kind == "ok" else st.warning if kind == "errors" else st.error)(text)
+        (st.success if kind == "ok" else st.warning if kind == "errors" else st.error)(
+            ui.plain(text)
+        )
     clicked = st.button(
         "Sync now",
         type="primary",
@@ -38,7 +40,7 @@ def sync_panel() -> None:
         icon=":material/sync:",
         help="Read the spreadsheet, check it and store a new snapshot, as the scheduled sync does.",
     )
-    st.caption(f"Source: {choice.description}" if choice.source is not None else choice.description)
+    st.caption(ui.plain(f"Source: {choice.description}" if choice.source else choice.description))
     if clicked and choice.source is not None:
         with st.spinner("Syncing: reading and checking the spreadsheet…"):
             outcome = data.sync_now(choice.source)
@@ -78,14 +80,14 @@ def main() -> None:
         cols[0].markdown(
             f"**Finished:** {figs.uk_datetime(latest['finished_at'])}  \n"
             f"**Outcome:** {OUTCOMES.get(latest['outcome'], latest['outcome'])}  \n"
-            f"**Source:** {latest['source']}"
+            f"**Source:** {ui.plain(latest['source'])}"
         )
         cols[1].metric("Errors", int(latest["errors"] or 0))
         cols[2].metric("API requests", int(latest["api_requests"] or 0))
         cols[3].metric("Rows left out", int(latest["rows_left_out"] or 0))
-        st.caption(f"Store: {data.display_url(ctx.url)}.")
+        st.caption(f"Store: {ui.plain(data.display_url(ctx.url))}.")
         if latest["outcome"] == "failed":
-            st.error(f"Why it failed: {latest['message'] or 'not recorded'}")
+            st.error(f"Why it failed: {ui.plain(latest['message'] or 'not recorded')}")
     sync_panel()
 
     if good is None:
@@ -134,7 +136,9 @@ def main() -> None:
         stale = figs.stale_tabs(loaded.tabs)
         if stale:
             st.warning(
-                "Could not be read, so their last good copy is used: " + ", ".join(stale) + "."
+                "Could not be read, so their last good copy is used: "
+                + ui.plain(", ".join(stale))
+                + "."
             )
         tabs = loaded.tabs.assign(stale=loaded.tabs["stale"].map({True: "yes", False: ""}))
         ui.table(

@@ -36,7 +36,9 @@ def main() -> None:
     scope = period.label if not period.is_all else "All time"
     if chosen:
         scope += " · " + ", ".join(chosen)
-    st.caption(f"Showing: **{scope}**. Pledges count by Date pledged, payments by Date received.")
+    st.caption(
+        f"Showing: **{ui.plain(scope)}**. Pledges count by Date pledged, payments by Date received."
+    )
     target = settings.target_gbp
     cols = st.columns(5)
     cols[0].metric(

@@ -77,7 +77,8 @@ def main() -> None:
         overdue = overdue[overdue["state"] == "overdue"]
         for row in overdue.itertuples():
             st.markdown(
-                f"- :red[Overdue] **{row.milestone}**, planned {figs.uk_date(row.planned_date)}"
+                f"- :red[Overdue] **{ui.plain(row.milestone)}**, "
+                f"planned {figs.uk_date(row.planned_date)}"
             )
     with right:
         period = figs.this_financial_year(settings, ctx.as_of)
@@ -87,7 +88,7 @@ def main() -> None:
         counts = figs.count_by_goal(table, ctx.goal_labels)
         c = st.columns(len(counts)) if len(counts) else []
         for col, row in zip(c, counts.itertuples(), strict=True):
-            col.metric(row.goal, row.achievements)
+            col.metric(ui.plain(row.goal), row.achievements)
         if table.empty:
             ui.empty(
                 f"No achievements recorded for {label} yet — add them in the Achievements tab."
@@ -95,12 +96,12 @@ def main() -> None:
         else:
             ui.chart(charts.goal_bars(counts, list(ctx.goal_labels.values())))
         since = ", ".join(f"{g} {n}" for g, n in f.achievements_by_goal.items())
-        st.caption(f"Since the programme started: {since}.")
+        st.caption(f"Since the programme started: {ui.plain(since)}.")
 
     alerts = ctx.loaded.alerts
     if not alerts.empty:
         with st.expander(f"Alerts for leadership ({len(alerts)})", expanded=True):
-            st.markdown("\n".join(f"- {m}" for m in alerts["message"].head(SHOW_ALERTS)))
+            st.markdown("\n".join(f"- {ui.plain(m)}" for m in alerts["message"].head(SHOW_ALERTS)))
             if len(alerts) > SHOW_ALERTS:
                 st.caption(f"The first {SHOW_ALERTS} of {len(alerts)}.")
                 st.page_link(
