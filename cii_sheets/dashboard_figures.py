@@ -20,22 +20,16 @@ import pandas as pd
 
 from cii_sheets import metrics
 from cii_sheets.snapshot import Settings, Snapshot
+from cii_sheets.sync import TIMEZONE
 
-TIMEZONE = "Europe/London"
 STALE_AFTER = dt.timedelta(hours=36)
 NOT_LINKED = "Not linked to a secondment"
 UNKNOWN_HOST = "Secondment left out (see Data quality)"
-OTHER_FUNDER = "(pledge not in the snapshot)"
 
 # --- Presentation ----------------------------------------------------------------------------
 
 
-def uk_date(value: Any) -> str:
-    """A date the way the Initiative writes it: 1 Apr 2017 ('' when missing)."""
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return ""
-    stamp = pd.Timestamp(value)
-    return f"{stamp.day} {stamp.strftime('%b %Y')}"
+uk_date = metrics.uk_date  # 1 Apr 2017 ('' when missing)
 
 
 def uk_datetime(value: dt.datetime, timezone: str = TIMEZONE) -> str:
@@ -161,9 +155,7 @@ def fundraising_selection(
     totals equal `cii-sheets check --json`.
     """
     pledges = metrics.pledge_payments(snapshot, as_of)
-    funder_of = dict(zip(pledges["pledge_id"], pledges["funder"], strict=True))
-    payments = snapshot["payments"].copy()
-    payments["funder"] = payments["pledge_id"].map(funder_of).fillna(OTHER_FUNDER)
+    payments = metrics.payments_with_funder(snapshot)
     keep_pledges = period.mask(pledges["date_pledged"])
     keep_payments = period.mask(payments["date_received"])
     if funders:
@@ -182,51 +174,6 @@ def fundraising_selection(
         outstanding_gbp=round(float(pledges["outstanding_gbp"].sum()), 2),
         overdue_gbp=round(float(pledges.loc[pledges["overdue"], "outstanding_gbp"].sum()), 2),
     )
-
-
-def by_funder(selection: Selection) -> pd.DataFrame:
-    """Pledged (Confirmed), expected, received, outstanding per funder within a selection."""
-    pledges = selection.pledges
-    confirmed = pledges["status"] == "Confirmed"
-    pledged = pd.DataFrame(
-        {
-            "funder": pledges["funder"],
-            "pledged_gbp": pledges["amount_gbp"].where(confirmed, 0.0),
-            "expected_gbp": pledges["amount_gbp"].where(pledges["status"] == "Expected", 0.0),
-            "outstanding_gbp": pledges["outstanding_gbp"],
-        }
-    )
-    received = selection.payments.groupby("funder")["amount_gbp"].sum().rename("received_gbp")
-    totals = pledged.groupby("funder").sum().join(received, how="outer").fillna(0.0)
-    totals = totals[["pledged_gbp", "expected_gbp", "received_gbp", "outstanding_gbp"]]
-    totals = totals.reset_index().sort_values(["pledged_gbp", "funder"], ascending=[False, True])
-    return totals.reset_index(drop=True)
-
-
-def by_financial_year(selection: Selection, start_month: int = 4) -> pd.DataFrame:
-    """Pledged (Confirmed, by date pledged) and received (by date received) per financial year."""
-    pledges = selection.pledges[selection.pledges["status"] == "Confirmed"]
-    pledged = pledges.groupby(metrics.financial_year(pledges["date_pledged"], start_month))[
-        "amount_gbp"
-    ].sum()
-    payments = selection.payments
-    received = payments.groupby(metrics.financial_year(payments["date_received"], start_month))[
-        "amount_gbp"
-    ].sum()
-    frame = pd.DataFrame({"pledged_gbp": pledged, "received_gbp": received}).fillna(0.0)
-    frame.index.name = "financial_year"
-    return frame.sort_index().reset_index()
-
-
-def cumulative(selection: Selection) -> pd.DataFrame:
-    """Running totals of pledged (Confirmed) and received by date, within a selection."""
-    pledges = selection.pledges[selection.pledges["status"] == "Confirmed"]
-    pledged = pledges.groupby("date_pledged")["amount_gbp"].sum().cumsum()
-    received = selection.payments.groupby("date_received")["amount_gbp"].sum().cumsum()
-    frame = pd.DataFrame({"pledged_gbp": pledged, "received_gbp": received}).sort_index()
-    frame = frame.ffill().fillna(0.0)
-    frame.index.name = "date"
-    return frame.reset_index()
 
 
 def up_to(frame: pd.DataFrame, day: dt.date) -> pd.DataFrame:
@@ -329,17 +276,19 @@ PLEDGE_COLUMNS = {
 }
 
 
-def pledge_table(pledges: pd.DataFrame) -> pd.DataFrame:
-    """Pledges as the dashboard lists them, newest first, with the derived payment status."""
-    ordered = pledges.sort_values(["date_pledged", "sheet_row"], ascending=[False, True])
+def _pledge_rows(ordered: pd.DataFrame) -> pd.DataFrame:
     table = ordered[list(PLEDGE_COLUMNS)]
     return table.rename(columns=PLEDGE_COLUMNS).reset_index(drop=True)
 
 
+def pledge_table(pledges: pd.DataFrame) -> pd.DataFrame:
+    """Pledges as the dashboard lists them, newest first, with the derived payment status."""
+    return _pledge_rows(pledges.sort_values(["date_pledged", "sheet_row"], ascending=[False, True]))
+
+
 def overdue_table(pledges: pd.DataFrame) -> pd.DataFrame:
     """Overdue pledges (Confirmed, due date passed, not fully received), oldest due first."""
-    overdue = pledges[pledges["overdue"]].sort_values(["due_by", "sheet_row"])
-    return pledge_table(overdue).sort_values("Due by").reset_index(drop=True)
+    return _pledge_rows(pledges[pledges["overdue"]].sort_values(["due_by", "sheet_row"]))
 
 
 # --- Timeline --------------------------------------------------------------------------------
@@ -463,23 +412,6 @@ def count_by_goal(table: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
             "achievements": [int(counts.get(g, 0)) for g in labels],
         }
     )
-
-
-def count_by_quarter(table: pd.DataFrame) -> pd.DataFrame:
-    """Achievements per calendar quarter and goal, quarters as '2017 Q3'."""
-    if table.empty:
-        return pd.DataFrame({"quarter": [], "goal": [], "achievements": []})
-    quarters = table["date"].dt.to_period("Q")
-    frame = (
-        table.assign(q=quarters)
-        .groupby(["q", "goal"])
-        .size()
-        .rename("achievements")
-        .reset_index()
-        .sort_values("q")
-    )
-    frame["quarter"] = frame["q"].map(lambda p: f"{p.year} Q{p.quarter}").astype(object)
-    return frame[["quarter", "goal", "achievements"]].reset_index(drop=True)
 
 
 def count_by_host(table: pd.DataFrame) -> pd.DataFrame:

@@ -17,6 +17,7 @@ NOT_YET_PAID = "Not yet paid"
 OVERDUE = "Overdue"
 EXPECTED = "Expected"
 WITHDRAWN = "Withdrawn"
+OTHER_FUNDER = "(pledge not in the snapshot)"  # a payment whose pledge was left out
 
 
 def gbp(amount: float) -> str:
@@ -35,11 +36,22 @@ def gbp_column(amounts: pd.Series) -> pd.Series:
     return pd.Series(text[codes], index=amounts.index, dtype=object)
 
 
+def _uk(stamp: pd.Timestamp) -> str:
+    return f"{stamp.day} {stamp.strftime('%b %Y')}"
+
+
+def uk_date(value: Any) -> str:
+    """A date the way people in the UK write it: 1 Apr 2017 ('' when there is none)."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    return _uk(pd.Timestamp(value))
+
+
 def uk_dates(dates: pd.Series) -> pd.Series:
     """Dates the way people in the UK write them: 1 Apr 2017 (empty where there is none)."""
     # Dates repeat a lot: format each distinct one once (-1, a missing date, picks "").
     codes, distinct = pd.factorize(pd.to_datetime(dates))
-    text = np.array([f"{d.day} {d.strftime('%b %Y')}" for d in distinct] + [""], dtype=object)
+    text = np.array([_uk(d) for d in distinct] + [""], dtype=object)
     return pd.Series(text[codes], index=dates.index, dtype=object)
 
 
@@ -94,35 +106,47 @@ def overdue_pledges(snapshot: Snapshot, as_of: dt.date) -> pd.DataFrame:
     return pledges[pledges["overdue"]].sort_values(["due_by", "sheet_row"])
 
 
-def by_funder(snapshot: Snapshot, as_of: dt.date | None = None) -> pd.DataFrame:
-    """Pledged (Confirmed), expected, received and outstanding per funder, largest first."""
-    pledges = pledge_payments(snapshot, as_of)
+def payments_with_funder(snapshot: Snapshot) -> pd.DataFrame:
+    """Payments with their pledge's funder (OTHER_FUNDER when the pledge is not in the snapshot)."""
+    pledges = snapshot["pledges"]
+    funder_of = dict(zip(pledges["pledge_id"], pledges["funder"], strict=True))
+    payments = snapshot["payments"].copy()
+    payments["funder"] = payments["pledge_id"].map(funder_of).fillna(OTHER_FUNDER)
+    return payments
+
+
+def by_funder(pledges: pd.DataFrame, payments: pd.DataFrame) -> pd.DataFrame:
+    """Pledged (Confirmed), expected, received and outstanding per funder, largest first.
+
+    `pledges` are `pledge_payments` rows, `payments` are `payments_with_funder` rows (either
+    narrowed to a period or funders). Received counts the payments themselves, as the headline
+    Received does, so a payment whose pledge is not in the snapshot is under OTHER_FUNDER.
+    """
     confirmed = pledges["status"] == "Confirmed"
-    frame = pd.DataFrame(
+    pledged = pd.DataFrame(
         {
             "funder": pledges["funder"],
             "pledged_gbp": pledges["amount_gbp"].where(confirmed, 0.0),
             "expected_gbp": pledges["amount_gbp"].where(pledges["status"] == "Expected", 0.0),
-            "received_gbp": pledges["received_gbp"],
             "outstanding_gbp": pledges["outstanding_gbp"],
         }
     )
-    totals = frame.groupby("funder", as_index=False).sum()
-    return totals.sort_values(["pledged_gbp", "funder"], ascending=[False, True]).reset_index(
-        drop=True
-    )
+    received = payments.groupby("funder")["amount_gbp"].sum().rename("received_gbp")
+    totals = pledged.groupby("funder").sum().join(received, how="outer").fillna(0.0)
+    totals = totals[["pledged_gbp", "expected_gbp", "received_gbp", "outstanding_gbp"]]
+    totals = totals.reset_index().sort_values(["pledged_gbp", "funder"], ascending=[False, True])
+    return totals.reset_index(drop=True)
 
 
-def by_financial_year(snapshot: Snapshot) -> pd.DataFrame:
+def by_financial_year(
+    pledges: pd.DataFrame, payments: pd.DataFrame, start_month: int
+) -> pd.DataFrame:
     """Pledged (Confirmed, by date pledged) and received (by date received) per financial year."""
-    start = snapshot.settings.fy_start_month
-    pledges = snapshot["pledges"]
     confirmed = pledges[pledges["status"] == "Confirmed"]
-    pledged = confirmed.groupby(financial_year(confirmed["date_pledged"], start))[
+    pledged = confirmed.groupby(financial_year(confirmed["date_pledged"], start_month))[
         "amount_gbp"
     ].sum()
-    payments = snapshot["payments"]
-    received = payments.groupby(financial_year(payments["date_received"], start))[
+    received = payments.groupby(financial_year(payments["date_received"], start_month))[
         "amount_gbp"
     ].sum()
     frame = pd.DataFrame({"pledged_gbp": pledged, "received_gbp": received}).fillna(0.0)
@@ -130,12 +154,11 @@ def by_financial_year(snapshot: Snapshot) -> pd.DataFrame:
     return frame.sort_index().reset_index()
 
 
-def cumulative(snapshot: Snapshot) -> pd.DataFrame:
+def cumulative(pledges: pd.DataFrame, payments: pd.DataFrame) -> pd.DataFrame:
     """Running totals of pledged (Confirmed) and received money by date, for the pace chart."""
-    pledges = snapshot["pledges"]
     confirmed = pledges[pledges["status"] == "Confirmed"]
     pledged = confirmed.groupby("date_pledged")["amount_gbp"].sum().cumsum()
-    received = snapshot["payments"].groupby("date_received")["amount_gbp"].sum().cumsum()
+    received = payments.groupby("date_received")["amount_gbp"].sum().cumsum()
     frame = pd.DataFrame({"pledged_gbp": pledged, "received_gbp": received}).sort_index()
     frame = frame.ffill().fillna(0.0)
     frame.index.name = "date"
@@ -203,19 +226,24 @@ def achievements_by_goal(snapshot: Snapshot) -> pd.DataFrame:
     )
 
 
-def achievements_by_quarter(snapshot: Snapshot) -> pd.DataFrame:
-    """Achievements per calendar quarter and goal (quarter as '2017 Q3')."""
-    achievements = snapshot["achievements"]
+def achievements_by_quarter(achievements: pd.DataFrame, by: str = "goal_id") -> pd.DataFrame:
+    """Achievements per calendar quarter and goal, oldest quarter first (quarter as '2017 Q3').
+
+    `by` names the goal column to group on: the Achievements tab's goal_id, or the dashboard's
+    'goal' label.
+    """
+    if achievements.empty:
+        return pd.DataFrame({"quarter": [], by: [], "achievements": []})
     quarters = achievements["date"].dt.to_period("Q")
     frame = (
-        achievements.assign(quarter=quarters)
-        .groupby(["quarter", "goal_id"])
+        achievements.assign(_quarter=quarters)
+        .groupby(["_quarter", by])
         .size()
         .rename("achievements")
         .reset_index()
     )
-    frame["quarter"] = frame["quarter"].map(lambda p: f"{p.year} Q{p.quarter}").astype(object)
-    return frame
+    frame["quarter"] = frame["_quarter"].map(lambda p: f"{p.year} Q{p.quarter}").astype(object)
+    return frame[["quarter", by, "achievements"]]
 
 
 @dataclass

@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from cii_sheets import dashboard_figures as figs
+from cii_sheets import metrics
 from dashboard.data import Context
 
 
@@ -29,13 +30,15 @@ def all_tables(ctx: Context) -> dict[str, pd.DataFrame]:
         "Achievements by goal": figs.count_by_goal(achievements, labels),
         "Pledges": figs.pledge_table(selection.pledges),
         "Overdue pledges": figs.overdue_table(selection.pledges),
-        "By funder": figs.by_funder(selection),
-        "By financial year": figs.by_financial_year(selection, snapshot.settings.fy_start_month),
+        "By funder": metrics.by_funder(selection.pledges, selection.payments),
+        "By financial year": metrics.by_financial_year(
+            selection.pledges, selection.payments, snapshot.settings.fy_start_month
+        ),
         "Payments": selection.payments.drop(columns=["sheet_row"]),
         "Secondments": secondments,
         "Milestones": figs.milestone_points(snapshot, as_of),
         "Achievements": achievements,
-        "Achievements by quarter": figs.count_by_quarter(achievements),
+        "Achievements by quarter": metrics.achievements_by_quarter(achievements, by="goal"),
         "Achievements by host": figs.count_by_host(achievements),
         "Problems": figs.problem_table(loaded.problems, loaded.last_good),
         "Alerts": loaded.alerts.drop(columns=["run_id"]),

@@ -42,13 +42,15 @@ def test_pledge_payment_status(snapshot: Snapshot) -> None:
 
 
 def test_by_funder_and_by_financial_year(snapshot: Snapshot) -> None:
-    funders = metrics.by_funder(snapshot, MESSY_AS_OF).set_index("funder")
+    pledges = metrics.pledge_payments(snapshot, MESSY_AS_OF)
+    payments = metrics.payments_with_funder(snapshot)
+    funders = metrics.by_funder(pledges, payments).set_index("funder")
     assert funders.loc["Unbound Philanthropy", "pledged_gbp"] == 40_000
     assert funders.loc["Trust for London", "pledged_gbp"] == 25_000
     assert funders.loc["Trust for London", "expected_gbp"] == 100_000
     assert funders["received_gbp"].sum() == 35_000
 
-    years = metrics.by_financial_year(snapshot).set_index("financial_year")
+    years = metrics.by_financial_year(pledges, payments, 4).set_index("financial_year")
     # P001 pledged 1 Apr 2017, P006 1 Apr 2018; paid 1 May 2017 and 15 Apr 2019.
     assert years.to_dict("index") == {
         "2017/18": {"pledged_gbp": 25_000, "received_gbp": 25_000},
@@ -72,7 +74,7 @@ def test_concurrency_counts_each_secondment_through_its_end_date(snapshot: Snaps
 def test_achievements_by_goal_and_quarter(snapshot: Snapshot) -> None:
     by_goal = metrics.achievements_by_goal(snapshot)
     assert list(by_goal["achievements"]) == [0, 1, 1]
-    by_quarter = metrics.achievements_by_quarter(snapshot)
+    by_quarter = metrics.achievements_by_quarter(snapshot["achievements"])
     assert by_quarter.to_dict("records") == [
         {"quarter": "2018 Q1", "goal_id": "G2", "achievements": 1},
         {"quarter": "2018 Q3", "goal_id": "G3", "achievements": 1},
@@ -105,3 +107,35 @@ def test_outside_band_only_inside_the_programme(snapshot: Snapshot) -> None:
     assert metrics.outside_band(banded, dt.date(2020, 6, 30)) == (0, 3, 5)  # last day counts
     assert metrics.outside_band(banded, dt.date(2020, 7, 1)) is None  # after the programme
     assert metrics.outside_band(banded, dt.date(2016, 12, 31)) is None  # before it
+
+
+def test_by_funder_counts_every_payment_as_the_headline_does(snapshot: Snapshot) -> None:
+    payments = snapshot["payments"].copy()
+    orphan = payments.iloc[[0]].assign(pledge_id="P404", amount_gbp=500.0)
+    orphaned = Snapshot(snapshot.settings, {**snapshot.tables, "payments": orphan})
+    funders = metrics.by_funder(
+        metrics.pledge_payments(orphaned, MESSY_AS_OF), metrics.payments_with_funder(orphaned)
+    ).set_index("funder")
+    assert funders.loc[metrics.OTHER_FUNDER, "received_gbp"] == 500
+    assert funders["received_gbp"].sum() == orphan["amount_gbp"].sum()
+
+
+def test_cumulative_and_quarters_by_label(snapshot: Snapshot) -> None:
+    running = metrics.cumulative(snapshot["pledges"], snapshot["payments"])
+    assert running["pledged_gbp"].iloc[-1] == 65_000
+    assert running["received_gbp"].iloc[-1] == 35_000
+    labelled = snapshot["achievements"].assign(goal=snapshot["achievements"]["goal_id"] + "!")
+    by_label = metrics.achievements_by_quarter(labelled, by="goal")
+    assert list(by_label.columns) == ["quarter", "goal", "achievements"]
+    assert list(by_label["goal"]) == ["G2!", "G3!"]
+    assert metrics.achievements_by_quarter(labelled.iloc[:0], by="goal").empty
+
+
+def test_dates_are_written_the_uk_way() -> None:
+    assert metrics.uk_date(dt.date(2017, 4, 1)) == "1 Apr 2017"
+    assert metrics.uk_date(pd.Timestamp("2017-12-25")) == "25 Dec 2017"
+    assert metrics.uk_date(None) == "" and metrics.uk_date(pd.NaT) == ""
+    assert list(metrics.uk_dates(pd.Series(pd.to_datetime(["2017-04-01", None])))) == [
+        "1 Apr 2017",
+        "",
+    ]

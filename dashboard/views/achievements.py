@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from cii_sheets import dashboard_figures as figs
+from cii_sheets import metrics
 from dashboard import charts, data, filters, ui
 
 TITLES = {
@@ -73,7 +74,7 @@ def main() -> None:
         ui.chart(charts.host_bars(figs.count_by_host(table), labels))
     with right:
         st.subheader("By quarter")
-        ui.chart(charts.quarter_stack(figs.count_by_quarter(table), labels))
+        ui.chart(charts.quarter_stack(metrics.achievements_by_quarter(table, by="goal"), labels))
 
     st.subheader("All achievements")
     query = filters.search()

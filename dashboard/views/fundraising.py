@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from cii_sheets import dashboard_figures as figs
+from cii_sheets import metrics
 from dashboard import charts, data, filters, ui
 
 TOP_FUNDERS = 20
@@ -55,7 +56,7 @@ def main() -> None:
 
     st.subheader("Pace towards the target")
     whole = figs.fundraising_selection(snapshot, ctx.as_of, figs.ALL_TIME, chosen)
-    running = figs.cumulative(whole)
+    running = metrics.cumulative(whole.pledges, whole.payments)
     outlook = figs.projection(running, settings, ctx.as_of)
     if chosen:
         st.caption(
@@ -74,7 +75,7 @@ def main() -> None:
     )
 
     left, right = st.columns(2, gap="large")
-    funder_totals = figs.by_funder(selection)
+    funder_totals = metrics.by_funder(selection.pledges, selection.payments)
     with left:
         st.subheader("By funder")
         if funder_totals.empty:
@@ -84,7 +85,9 @@ def main() -> None:
             if len(funder_totals) > TOP_FUNDERS:
                 st.caption(f"The {TOP_FUNDERS} largest of {len(funder_totals)} funders.")
             ui.chart(charts.funder_bars(shown))
-    years = figs.by_financial_year(selection, settings.fy_start_month)
+    years = metrics.by_financial_year(
+        selection.pledges, selection.payments, settings.fy_start_month
+    )
     with right:
         st.subheader("By financial year")
         if years.empty:
