@@ -327,14 +327,24 @@ def test_sync_now_runs_the_same_sync(
 # --- Empty, failed and old stores ------------------------------------------------------------
 
 
-@pytest.mark.parametrize("page", [None, *PAGES.values()])
+@pytest.mark.parametrize(
+    ("page", "expected"),
+    [
+        (None, ui.NO_DATA),
+        (PAGES["Fundraising"], ui.NO_DATA),
+        (PAGES["Timeline"], ui.NO_DATA),
+        (PAGES["Achievements"], ui.NO_DATA),
+        (PAGES["Data quality"], "No sync has run yet. Press Sync now"),
+    ],
+)
 def test_empty_store_renders_helpful_pages(
-    page: str | None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    page: str | None, expected: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     at = app(monkeypatch, f"sqlite:///{tmp_path / 'empty.sqlite'}", page)
     text = texts(at)
-    assert "No data yet" in text
-    assert "Nothing has been synced" in text or "No sync has run yet" in text
+    assert "No data yet: nothing has been synced into the store." in text
+    assert expected in text
+    assert not at.metric  # no figures where there are none
 
 
 def test_failed_last_sync_warns_and_keeps_the_last_good_figures(
