@@ -44,7 +44,7 @@ from test_dashboard_browser import (  # noqa: E402
     stop,
 )
 
-from cii_sheets import sync  # noqa: E402
+from cii_sheets import schema, sync  # noqa: E402
 from cii_sheets.sources.workbook import WorkbookSource  # noqa: E402
 
 D = dt.date
@@ -145,18 +145,7 @@ def write_big_workbook(path: Path, today: dt.date) -> None:
         )
     tab(
         "Secondments",
-        [
-            "Secondment ID",
-            "Secondee",
-            "Host organisation",
-            "Role",
-            "Goals",
-            "FTE",
-            "Start date",
-            "End date",
-            "Status",
-            "Notes",
-        ],
+        [c.name for c in schema.SECONDMENTS_TAB.columns],
         secondments,
     )
     milestones = []

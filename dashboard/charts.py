@@ -175,15 +175,20 @@ def funder_bars(frame: pd.DataFrame) -> alt.Chart:
             y=alt.Y("funder:N", sort=funders, title=None, axis=alt.Axis(labelLimit=220)),
             yOffset=alt.YOffset("series:N", sort=["Pledged", "Received"]),
             x=alt.X("gbp:Q", title=None, axis=alt.Axis(labelExpr=MONEY_AXIS)),
-            color=alt.Color(
-                "series:N",
-                title=None,
-                scale=alt.Scale(domain=["Pledged", "Received"], range=[SKY, GREEN]),
-                legend=alt.Legend(orient="bottom"),
-            ),
+            color=_pledged_received_colour(),
             tooltip=["funder:N", "series:N", money_tooltip("gbp", "£")],
         )
         .properties(height=110 + 30 * len(funders))
+    )
+
+
+def _pledged_received_colour() -> alt.Color:
+    """The same two colours for Pledged and Received on every chart."""
+    return alt.Color(
+        "series:N",
+        title=None,
+        scale=alt.Scale(domain=["Pledged", "Received"], range=[SKY, GREEN]),
+        legend=alt.Legend(orient="bottom"),
     )
 
 
@@ -198,12 +203,7 @@ def fy_bars(frame: pd.DataFrame) -> alt.Chart:
             x=alt.X("financial_year:O", title="Financial year", axis=alt.Axis(labelAngle=0)),
             xOffset=alt.XOffset("series:N", sort=["Pledged", "Received"]),
             y=alt.Y("gbp:Q", title=None, axis=alt.Axis(labelExpr=MONEY_AXIS)),
-            color=alt.Color(
-                "series:N",
-                title=None,
-                scale=alt.Scale(domain=["Pledged", "Received"], range=[SKY, GREEN]),
-                legend=alt.Legend(orient="bottom"),
-            ),
+            color=_pledged_received_colour(),
             tooltip=["financial_year:O", "series:N", money_tooltip("gbp", "£")],
         )
         .properties(height=300)
