@@ -16,7 +16,7 @@ $(BIN)/cii-sheets: pyproject.toml
 # the dashboard on it at http://localhost:8501 (Ctrl+C stops it).
 # The sample holds deliberate mistakes, so the sync exits 1 (data errors): that is expected here.
 run: $(BIN)/cii-sheets
-	$(BIN)/cii-sheets demo $(SAMPLE)
+	$(BIN)/cii-sheets demo --force $(SAMPLE)
 	$(BIN)/cii-sheets sync --workbook $(SAMPLE) || [ $$? -eq 1 ]
 	@echo "Dashboard: open http://localhost:8501 (Ctrl+C to stop)"
 	CII_WORKBOOK=$(SAMPLE) $(BIN)/streamlit run dashboard/app.py --server.port 8501

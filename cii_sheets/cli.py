@@ -7,7 +7,7 @@ import datetime as dt
 import json
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from itertools import groupby
 from pathlib import Path
@@ -27,11 +27,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.handler(args))
     except CiiSheetsError as exc:
-        print(f"cii-sheets: {exc}", file=sys.stderr)
-        return sync.EXIT_FAILED
-    except OSError as exc:  # writing a workbook: a folder that cannot be made, no permission
-        print(f"cii-sheets: could not write {exc.filename}: {exc.strerror}.", file=sys.stderr)
-        return sync.EXIT_FAILED
+        return _failed(args, str(exc))
+    except Exception as exc:  # a bug or an unforeseen failure: schedulers must see 2, never 1
+        log.debug("the details", exc_info=True)
+        return _failed(args, sync.unexpected(exc))
+
+
+def _failed(args: argparse.Namespace, message: str) -> int:
+    """A run that could not happen: one line on stderr, or the one JSON object under --json."""
+    if getattr(args, "json", False):
+        print(json.dumps({"ok": False, "error": message}, ensure_ascii=False))
+    else:
+        print(f"cii-sheets: {message}", file=sys.stderr)
+    return sync.EXIT_FAILED
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -60,13 +68,16 @@ def _parser() -> argparse.ArgumentParser:
     )
     show.set_defaults(handler=_show_config)
 
-    demo = commands.add_parser("demo", help="write the illustrative sample workbook")
-    demo.add_argument("path", type=Path)
-    demo.set_defaults(handler=_demo)
-
-    template = commands.add_parser("init-workbook", help="write a blank workbook to fill in")
-    template.add_argument("path", type=Path)
-    template.set_defaults(handler=_init_workbook)
+    for name, handler, text in (
+        ("demo", _demo, "write the illustrative sample workbook"),
+        ("init-workbook", _init_workbook, "write a blank workbook to fill in"),
+    ):
+        writer = commands.add_parser(name, help=text, description=text)
+        writer.add_argument("path", type=Path)
+        writer.add_argument(
+            "--force", action="store_true", help="replace the file if it is already there"
+        )
+        writer.set_defaults(handler=handler)
 
     init_sheet = commands.add_parser(
         "init-sheet",
@@ -173,7 +184,7 @@ def _show_config(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     from cii_sheets.sample import write_sample
 
-    write_sample(args.path)
+    _write(args.path, args.force, write_sample)
     print(f"Wrote the sample workbook to {args.path}")
     return sync.EXIT_OK
 
@@ -181,9 +192,30 @@ def _demo(args: argparse.Namespace) -> int:
 def _init_workbook(args: argparse.Namespace) -> int:
     from cii_sheets.template import write_template
 
-    write_template(args.path)
+    _write(args.path, args.force, write_template)
     print(f"Wrote a blank CII workbook to {args.path}")
     return sync.EXIT_OK
+
+
+def _write(path: Path, force: bool, writer: Callable[[Path], object]) -> None:
+    """Write a workbook, never over one by surprise; make a missing folder, and say so."""
+    if path.is_dir():
+        raise CiiSheetsError(f"{path} is a folder. Give the path of the .xlsx file to write.")
+    if path.exists() and not force:
+        raise CiiSheetsError(
+            f"{path} already exists, so it was left as it is. Give another path, or add --force "
+            "to replace it."
+        )
+    try:
+        if not path.parent.is_dir():
+            path.parent.mkdir(parents=True)
+            print(f"Created the folder {path.parent}")
+        writer(path)
+    except OSError as exc:  # a folder that cannot be made, no permission, a full disk
+        raise CiiSheetsError(
+            f"Could not write {exc.filename or path}: {exc.strerror or exc}. Choose a folder you "
+            "can write to."
+        ) from None
 
 
 def _check(args: argparse.Namespace) -> int:

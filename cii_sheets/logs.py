@@ -27,6 +27,8 @@ class JsonFormatter(logging.Formatter):
             "message": record.getMessage(),
         }
         line.update({k: v for k, v in vars(record).items() if k not in _STANDARD and k != "event"})
+        if record.exc_info:  # only logged under -v: the details of an unexpected error
+            line["traceback"] = self.formatException(record.exc_info)
         return json.dumps(line, default=str, ensure_ascii=False)
 
 

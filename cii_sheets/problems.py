@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -33,6 +34,8 @@ class Code(StrEnum):
     OUTSIDE_PROGRAMME = "outside-programme"
     STATUS_MISMATCH = "status-mismatch"
     UNKNOWN_SETTING = "unknown-setting"
+    CONTROL_CHARACTER = "control-character"
+    DUPLICATE_TAB = "duplicate-tab"
 
 
 class AlertCode(StrEnum):
@@ -86,6 +89,17 @@ def column_letters(index: int) -> str:
         index, rest = divmod(index - 1, 26)
         letters = chr(65 + rest) + letters
     return letters
+
+
+# Invisible control characters (not tab, line feed or carriage return) that a copy and paste can
+# bring in: Excel files cannot hold them and PostgreSQL refuses NUL, so they are never stored.
+CONTROL_CHARACTERS = "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+_CONTROL = re.compile(CONTROL_CHARACTERS)
+
+
+def without_control_characters(text: str) -> str:
+    """``text`` with its invisible control characters removed."""
+    return _CONTROL.sub("", text)
 
 
 def show_value(value: object, limit: int = 80) -> str:

@@ -7,10 +7,13 @@ transaction, so a sync that fails at any point leaves the previous snapshot whol
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import os
+import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 import pandas as pd
 import sqlalchemy as sa
@@ -117,14 +120,91 @@ def store_url(url: str | None = None) -> str:
     return url or os.environ.get("CII_STORE") or DEFAULT_STORE
 
 
+STORE_EXAMPLES = "like sqlite:///data/cii.sqlite (a file) or postgresql+psycopg://user@host/cii"
+
+
+def describe_url(url: str) -> str:
+    """The store's URL for messages and logs, with any password masked."""
+    try:
+        return sa.engine.make_url(url).render_as_string(hide_password=True)
+    except (sa.exc.ArgumentError, ValueError):
+        # Unparseable: still never echo what may be a password after "user:".
+        return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
+
+
+def parse_store_url(url: str) -> sa.URL:
+    """The store's URL, parsed; a one-line error saying what is wrong with a bad one."""
+    try:
+        parsed = sa.engine.make_url(url)
+    except sa.exc.ArgumentError:
+        raise CiiSheetsError(
+            f"The store '{describe_url(url)}' is not a database address. Write it "
+            f"{STORE_EXAMPLES}, in --store or CII_STORE."
+        ) from None
+    except ValueError as exc:  # e.g. a port that is not a number
+        raise CiiSheetsError(
+            f"The store address '{describe_url(url)}' cannot be read ({exc}). Write it "
+            f"{STORE_EXAMPLES}; a port is a number, like :5432."
+        ) from None
+    if parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:"):
+        raise CiiSheetsError(
+            f"The store '{describe_url(url)}' is an in-memory database, which keeps nothing "
+            "once the sync ends. Give a file, like sqlite:///data/cii.sqlite."
+        )
+    return parsed
+
+
 def sqlite_path(url: str) -> Path | None:
     """The file behind a SQLite URL, or None for other databases and in-memory SQLite."""
-    parsed = sa.engine.make_url(url)
+    parsed = parse_store_url(url)
     if parsed.get_backend_name() != "sqlite" or not parsed.database:
         return None
-    if parsed.database == ":memory:":
-        return None
     return Path(parsed.database)
+
+
+def prepare_store_folder(url: str) -> None:
+    """Check a SQLite store's folder exists: a typo must not quietly create a new store elsewhere.
+
+    The default store's folder (data/) is the tool's own, so it is created when missing.
+    """
+    path = sqlite_path(url)
+    if path is None or path.parent.is_dir():
+        return
+    if url == DEFAULT_STORE:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return
+    raise CiiSheetsError(
+        f"The folder {path.parent} for the store {path.name} does not exist. Check the path in "
+        "--store or CII_STORE for a typo, or create the folder first."
+    )
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _store_errors(action: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Any database error while reading becomes a one-line error saying what could not be done."""
+
+    def wrap(method: Callable[P, R]) -> Callable[P, R]:
+        @functools.wraps(method)
+        def guarded(*args: P.args, **kwargs: P.kwargs) -> R:
+            try:
+                return method(*args, **kwargs)
+            except sa.exc.SQLAlchemyError as exc:
+                raise CiiSheetsError(
+                    f"Could not {action} from the store ({_first_line(exc)}). If another "
+                    "program has the store open, close it; then try again."
+                ) from exc
+
+        return guarded
+
+    return wrap
+
+
+def _first_line(exc: sa.exc.SQLAlchemyError) -> str:
+    reason = exc.orig if isinstance(exc, sa.exc.DBAPIError) else exc
+    return f"{type(exc).__name__}: {str(reason).splitlines()[0] if str(reason) else ''}"
 
 
 def _utc(now: dt.datetime | None = None) -> dt.datetime:
@@ -147,20 +227,27 @@ class Store:
 
     def __init__(self, url: str | None = None) -> None:
         self.url = store_url(url)
-        path = sqlite_path(self.url)
-        if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
+        shown = describe_url(self.url)
+        parse_store_url(self.url)
+        prepare_store_folder(self.url)
         try:
             self.engine: Engine = sa.create_engine(self.url)
+        except (sa.exc.NoSuchModuleError, ImportError) as exc:
+            raise CiiSheetsError(
+                f"The store '{shown}' names a database this tool cannot use here ({exc}). Use "
+                f"SQLite or PostgreSQL, {STORE_EXAMPLES}."
+            ) from None
+        except Exception as exc:  # a missing driver, a bad option in the URL
+            raise CiiSheetsError(
+                f"Cannot open the store at {shown} ({type(exc).__name__}: {exc}). Check the "
+                "--store URL or CII_STORE."
+            ) from None
+        try:
             metadata.create_all(self.engine)
         except sa.exc.SQLAlchemyError as exc:
             raise CiiSheetsError(
-                f"Cannot open the store at {sa.engine.make_url(self.url).render_as_string()}: "
-                f"{exc.__class__.__name__}. Check the --store URL or CII_STORE."
-            ) from exc
-        except Exception as exc:
-            raise CiiSheetsError(
-                f"Cannot open the store: {exc}. Check the --store URL or CII_STORE."
+                f"Cannot open the store at {shown} ({_first_line(exc)}). Check the --store URL "
+                "or CII_STORE, that the database is running, and that you may write to it."
             ) from exc
 
     def dispose(self) -> None:
@@ -315,6 +402,7 @@ class Store:
 
     # --- Reading ---------------------------------------------------------------------------
 
+    @_store_errors("read the snapshot")
     def load_snapshot(self) -> Snapshot:
         """The latest stored data, typed as validation produced it."""
         with self.engine.connect() as conn:
@@ -340,6 +428,7 @@ class Store:
                 frame[column.key] = frame[column.key].astype(object)
         return frame
 
+    @_store_errors("read the sync runs")
     def runs(self, limit: int | None = None) -> pd.DataFrame:
         """Sync runs, newest first."""
         query = sa.select(SYNC_RUNS).order_by(SYNC_RUNS.c.id.desc())
@@ -348,6 +437,7 @@ class Store:
         with self.engine.connect() as conn:
             return pd.DataFrame(conn.execute(query).mappings().all(), columns=SYNC_RUNS.c.keys())
 
+    @_store_errors("read the latest sync run")
     def latest_run(self, *, stored_only: bool = False) -> dict[str, Any] | None:
         """The newest run (or the newest that stored a snapshot), as a dict."""
         query = sa.select(SYNC_RUNS).order_by(SYNC_RUNS.c.id.desc()).limit(1)
@@ -357,6 +447,7 @@ class Store:
             row = conn.execute(query).mappings().first()
         return dict(row) if row else None
 
+    @_store_errors("read the previous sync run")
     def previous_stored_run(self, run_id: int) -> dict[str, Any] | None:
         """The newest run before ``run_id`` that stored a snapshot."""
         query = (
@@ -375,12 +466,14 @@ class Store:
     def alerts(self, run_id: int) -> pd.DataFrame:
         return self._per_run(ALERTS, run_id)
 
+    @_store_errors("read the tabs' state")
     def tabs(self) -> pd.DataFrame:
         with self.engine.connect() as conn:
             return pd.DataFrame(
                 conn.execute(sa.select(TABS_STATE)).mappings().all(), columns=TABS_STATE.c.keys()
             )
 
+    @_store_errors("read a run's problems")
     def _per_run(self, table: sa.Table, run_id: int) -> pd.DataFrame:
         """A run's rows with missing values as None (not NaN), as the records were."""
         query = sa.select(table).where(table.c.run_id == run_id)
@@ -388,6 +481,7 @@ class Store:
             frame = pd.DataFrame(conn.execute(query).mappings().all(), columns=table.c.keys())
         return frame.astype(object).where(frame.notna(), None)
 
+    @_store_errors("read a sync run")
     def run(self, run_id: int) -> dict[str, Any] | None:
         """One run by its id."""
         with self.engine.connect() as conn:

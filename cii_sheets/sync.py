@@ -7,22 +7,18 @@ which stops before the store).
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from zoneinfo import ZoneInfo
-
-import filelock
 
 from cii_sheets import metrics, schema
 from cii_sheets.config import DEFAULT_TIMEZONE
+from cii_sheets.locks import sync_lock
 from cii_sheets.problems import CiiSheetsError, Code, Problem, Severity
 from cii_sheets.sources import RawSpreadsheet, Source
-from cii_sheets.store import Store, sqlite_path, store_url
+from cii_sheets.store import Store, prepare_store_folder, store_url
 from cii_sheets.validate import Validation, alerts_for, sort_problems, validate
 
 log = logging.getLogger(__name__)
@@ -100,12 +96,13 @@ def run(
     outcome = Outcome(source.describe(), as_of, store_url=url)
     started = time.perf_counter()
     try:
-        with _lock(url, lock_timeout):
+        prepare_store_folder(url)
+        with sync_lock(url, lock_timeout):
             started_at = dt.datetime.now(dt.UTC)
             opened = Store(url)
             try:
                 _sync_locked(source, opened, outcome, started_at)
-            except CiiSheetsError as exc:
+            except Exception as exc:
                 _note_failure(opened, outcome, started_at, exc)
                 raise
             finally:
@@ -113,6 +110,10 @@ def run(
     except CiiSheetsError as exc:
         outcome.error = str(exc)
         log.error("sync could not run: %s", exc, extra={"event": "sync.failed"})
+    except Exception as exc:  # a bug or an unforeseen failure: still exit 2, never 1
+        outcome.error = unexpected(exc)
+        log.error("sync could not run: %s", outcome.error, extra={"event": "sync.failed"})
+        log.debug("the details", exc_info=True)
     outcome.seconds = time.perf_counter() - started
     if outcome.error is None:
         for step in after_store:
@@ -122,13 +123,17 @@ def run(
     return outcome
 
 
-def _note_failure(
-    store: Store, outcome: Outcome, started_at: dt.datetime, exc: CiiSheetsError
-) -> None:
+def unexpected(exc: BaseException) -> str:
+    """The one line shown for an exception nobody foresaw."""
+    return f"unexpected error: {type(exc).__name__}: {exc}; run again with -v for the details"
+
+
+def _note_failure(store: Store, outcome: Outcome, started_at: dt.datetime, exc: Exception) -> None:
     """Record a failed run so the dashboard can say so; the snapshot itself is untouched."""
     outcome.api_requests = max(outcome.api_requests, getattr(exc, "api_requests", 0))
+    message = str(exc) if isinstance(exc, CiiSheetsError) else unexpected(exc)
     try:
-        store.record_failure(outcome.source, started_at, str(exc), outcome.api_requests)
+        store.record_failure(outcome.source, started_at, message, outcome.api_requests)
     except CiiSheetsError as also:
         log.error("could not record the failed run either: %s", also)
 
@@ -251,33 +256,3 @@ def _run_quietly(step: AfterStore, outcome: Outcome) -> None:
             exc,
             extra={"event": "step.failed"},
         )
-
-
-class _lock:
-    """A file lock per store, so two overlapping syncs never interleave."""
-
-    def __init__(self, url: str, timeout: float) -> None:
-        self.path = lock_path(url)
-        self.lock = filelock.FileLock(str(self.path), timeout=timeout)
-
-    def __enter__(self) -> None:
-        try:
-            self.lock.acquire()
-        except filelock.Timeout as exc:
-            raise CiiSheetsError(
-                f"Another sync is already running (lock {self.path}). Wait for it to finish, "
-                f"then run this again."
-            ) from exc
-
-    def __exit__(self, *exc: object) -> None:
-        self.lock.release()
-
-
-def lock_path(url: str) -> Path:
-    """Beside a SQLite file; otherwise in the temporary folder, one per store URL."""
-    path = sqlite_path(url)
-    if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        return path.with_name(path.name + ".lock")
-    digest = hashlib.sha256(url.encode()).hexdigest()[:16]
-    return Path(tempfile.gettempdir()) / f"cii-sheets-{digest}.lock"

@@ -12,6 +12,7 @@ import pandas as pd
 from cii_sheets import metrics, schema
 from cii_sheets.parse import GoalBook, parse_column
 from cii_sheets.problems import (
+    CONTROL_CHARACTERS,
     Alert,
     AlertCode,
     Code,
@@ -19,6 +20,7 @@ from cii_sheets.problems import (
     Severity,
     column_letters,
     show_value,
+    without_control_characters,
 )
 from cii_sheets.schema import Kind
 from cii_sheets.snapshot import Settings, Snapshot, empty_frame, empty_secondment_goals
@@ -217,12 +219,28 @@ def _tab_order(title: str) -> int:
 
 
 def _match_tabs(raw: RawSpreadsheet, problems: list[Problem]) -> dict[str, RawTab]:
-    """Contract tab name -> the sheet tab standing for it (first match wins)."""
+    """Contract tab name -> the sheet tab standing for it (the first, with a warning on others)."""
     found: dict[str, RawTab] = {}
     for raw_tab in raw.tabs:
         tab = schema.match_tab(raw_tab.title)
-        if tab is None or tab.name in found:
+        if tab is None:
             continue  # other tabs (notes, the Sync report, scratch work) are staff's own
+        if tab.name in found:
+            first = found[tab.name].title
+            problems.append(
+                Problem(
+                    WARNING,
+                    Code.DUPLICATE_TAB,
+                    raw_tab.title,
+                    None,
+                    None,
+                    raw_tab.title,
+                    f"The tabs '{first}' and '{raw_tab.title}' both stand for {tab.name}. Only "
+                    f"'{first}' (the first) is read: delete '{raw_tab.title}', or rename it to "
+                    "something else if it is for your own notes.",
+                )
+            )
+            continue
         found[tab.name] = raw_tab
     return found
 
@@ -241,7 +259,7 @@ def _read_header(frame: _TabFrame) -> bool:
             for i, norm in enumerate(normalised):
                 if norm and norm in wanted and i not in frame.positions.values():
                     frame.positions[column.key] = i
-                    frame.headers[column.key] = str(raw.header[i]).strip()
+                    frame.headers[column.key] = _header_text(raw.header[i])
                     break
     used = set(frame.positions.values())
     keys_by_norm = {
@@ -250,7 +268,7 @@ def _read_header(frame: _TabFrame) -> bool:
     for i, norm in enumerate(normalised):
         if i in used or not norm:
             continue
-        header = str(raw.header[i]).strip()
+        header = _header_text(raw.header[i])
         if norm in keys_by_norm and keys_by_norm[norm] in frame.positions:
             first = frame.headers[keys_by_norm[norm]]
             frame.add(
@@ -324,6 +342,38 @@ def _read_cells(frame: _TabFrame) -> None:
     out.insert(0, "sheet_row", pd.Series(raw.row_numbers, index=cells.index, dtype="int64")[keep])
     frame.cells = out.reset_index(drop=True)
     frame.bad = pd.Series(False, index=frame.cells.index)
+    _remove_control_characters(frame)
+
+
+def _header_text(cell: object) -> str:
+    return without_control_characters(str(cell)).strip()
+
+
+def _remove_control_characters(frame: _TabFrame) -> None:
+    """Take invisible control characters out of text cells, with a warning on each cell."""
+    for key in frame.positions:
+        column = frame.cells[key]
+        if column.dtype != object:
+            continue
+        try:
+            found = column.str.contains(CONTROL_CHARACTERS, regex=True, na=False)
+        except AttributeError:  # no text in this column
+            continue
+        found = found.astype(bool)
+        if not found.any():
+            continue
+        cleaned = column[found].map(without_control_characters)
+        frame.cells.loc[found, key] = cleaned
+        frame.flag(
+            found,
+            WARNING,
+            Code.CONTROL_CHARACTER,
+            key,
+            f"This cell held invisible control characters (often brought in by copying from "
+            f"another program), which were left out of the snapshot. Retype the "
+            f"{frame.headers[key]} here to remove them.",
+            cleaned,
+        )
 
 
 def _blank_cells(column: pd.Series) -> pd.Series:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import os
 import sqlite3
 import subprocess
 import sys
@@ -10,12 +11,11 @@ import textwrap
 from collections.abc import Callable
 from pathlib import Path
 
-import filelock
 import pytest
 import sqlalchemy as sa
 from conftest import MESSY_AS_OF, MESSY_FIGURES, MESSY_TABS, write_workbook
 
-from cii_sheets import metrics, sync
+from cii_sheets import locks, metrics, sync
 from cii_sheets.sources.workbook import WorkbookSource
 from cii_sheets.store import DATA_TABLES, SETTINGS_TABLE, Store
 
@@ -115,14 +115,14 @@ def test_a_second_sync_waits_then_gives_up_while_the_first_holds_the_lock(
     synced: str, messy_workbook: Path
 ) -> None:
     url = synced
-    with filelock.FileLock(str(sync.lock_path(url))):
+    with locks.sync_lock(url, timeout=1):
         outcome = sync.run(WorkbookSource(messy_workbook), url, MESSY_AS_OF, lock_timeout=0.2)
     assert outcome.exit_code == sync.EXIT_FAILED
     assert outcome.error is not None and "Another sync is already running" in outcome.error
 
 
 def test_two_syncs_started_together_run_one_after_the_other(
-    messy_workbook: Path, store_url: str, open_store: Callable[[str], Store]
+    messy_workbook: Path, store_url: str, open_store: Callable[[str], Store], tmp_path: Path
 ) -> None:
     url = store_url
     open_store(url)  # creates the tables before the two processes race
@@ -142,13 +142,21 @@ def test_two_syncs_started_together_run_one_after_the_other(
         raise SystemExit(out.exit_code)
         """
     )
-    procs = [subprocess.Popen([sys.executable, "-c", script]) for _ in range(2)]
+    # Two hosts share nothing but the database: each process gets its own lock folder, so only a
+    # lock inside the database (PostgreSQL) or beside the SQLite file can keep them apart.
+    procs = []
+    for n in range(2):
+        folder = tmp_path / f"host{n}"
+        folder.mkdir()
+        env = {**os.environ, "TMPDIR": str(folder)}
+        procs.append(subprocess.Popen([sys.executable, "-c", script], env=env))
     assert [p.wait(timeout=60) for p in procs] == [1, 1]
 
     runs = open_store(url).runs().sort_values("id")
     assert list(runs["outcome"]) == ["errors", "errors"]
     first, second = runs.iloc[0], runs.iloc[1]
     assert second["started_at"] >= first["finished_at"]
+    assert len(open_store(url).load_snapshot()["goals"]) == 3  # never doubled by interleaving
 
 
 def test_a_renamed_optional_tab_keeps_its_last_good_rows(

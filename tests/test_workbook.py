@@ -74,7 +74,7 @@ def mixed_workbook(tmp_path: Path) -> Path:
     pledges["B8"] = ""
     pledges["G8"].font = Font(bold=True)  # a formatted but empty cell: trailing, dropped
 
-    offset = book.create_sheet("Staff's own notes")  # any title is read
+    offset = book.create_sheet("Milestones")  # a contract tab whose cells start at C4
     offset["C4"] = "starts at C4"
     offset["D6"] = 7
 
@@ -98,7 +98,7 @@ def mixed_workbook(tmp_path: Path) -> Path:
 def test_reads_every_sheet_in_order(mixed_workbook: Path) -> None:
     sheet = WorkbookSource(mixed_workbook).read()
     assert sheet.source == f"workbook {mixed_workbook}"
-    assert [t.title for t in sheet.tabs] == ["Pledges", "Staff's own notes", "Empty"]
+    assert [t.title for t in sheet.tabs] == ["Pledges", "Milestones", "Empty"]
 
 
 def test_values_types_and_row_numbers(mixed_workbook: Path) -> None:
@@ -119,7 +119,7 @@ def test_values_types_and_row_numbers(mixed_workbook: Path) -> None:
 
 def test_used_range_not_at_a1(mixed_workbook: Path) -> None:
     tabs = tabs_by_title(mixed_workbook)
-    offset = tabs["Staff's own notes"]
+    offset = tabs["Milestones"]
     assert offset.header == []  # row 1 is empty: no header, and nothing shifts up
     assert offset.row_numbers == [4, 6]
     assert offset.rows == [[None, None, "starts at C4"], [None, None, None, 7]]

@@ -37,7 +37,7 @@ from google.oauth2 import service_account
 from gspread.exceptions import APIError
 from gspread.urls import SPREADSHEET_BATCH_UPDATE_URL, SPREADSHEET_URL
 
-from cii_sheets import report, sheet_setup
+from cii_sheets import report, schema, sheet_setup
 from cii_sheets.problems import CiiSheetsError
 from cii_sheets.sources import Cell, RawSpreadsheet, RawTab
 
@@ -556,9 +556,10 @@ class GoogleSource:
         body = client.get(READ_FIELDS)
         props = body.get("properties") or {}
         titles = [str(s.get("properties", {}).get("title", "")) for s in body.get("sheets") or ()]
-        # The Sync report is the tool's own tab: its cells are not read into the snapshot.
+        # Only contract tabs are converted cell by cell: the Sync report and staff's own tabs
+        # come in the same answer, but are not the tool's to read.
         with _gc_paused():
-            tabs = to_raw_tabs(body, only=[t for t in titles if not report.is_report_title(t)])
+            tabs = to_raw_tabs(body, only=[t for t in titles if schema.match_tab(t) is not None])
         raw = RawSpreadsheet(
             source=self.describe(),
             tabs=tabs,

@@ -36,6 +36,7 @@ from typing import Any
 import openpyxl
 from openpyxl.utils.exceptions import InvalidFileException
 
+from cii_sheets import schema
 from cii_sheets.problems import CiiSheetsError
 from cii_sheets.sources import Cell, RawSpreadsheet, RawTab
 
@@ -73,7 +74,7 @@ def trim_row(values: tuple[Any, ...] | list[Any]) -> list[Cell]:
 
 
 class WorkbookSource:
-    """A local .xlsx file; every sheet in it becomes one ``RawTab``."""
+    """A local .xlsx file; each sheet becomes a ``RawTab`` (cells read for contract tabs only)."""
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
@@ -133,7 +134,8 @@ class WorkbookSource:
                     return [_read_sheet(sheet) for sheet in book.worksheets]
                 finally:
                     book.close()
-        except (zipfile.BadZipFile, InvalidFileException, KeyError) as exc:
+        except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError) as exc:
+            # OSError: openpyxl's "no valid workbook part", as in a .docx renamed .xlsx.
             raise CiiSheetsError(_not_a_workbook(path)) from exc
         except (ValueError, TypeError, AttributeError, IndexError, SyntaxError) as exc:
             # A damaged or non-Excel zip (an .ods or .docx renamed) trips openpyxl's parser.
@@ -151,6 +153,10 @@ def _not_a_workbook(path: Path) -> str:
 
 
 def _read_sheet(sheet: Any) -> RawTab:
+    if schema.match_tab(sheet.title) is None:
+        # Staff's own tabs (notes, pivot tables, scratch work) are not the tool's to read: a
+        # large one would cost seconds per sync for nothing.
+        return RawTab(title=sheet.title, header=[], rows=[], row_numbers=[])
     # The dimension a file declares can be stale or missing; ignore it so rows are neither
     # cut short nor padded, and count rows from 1 (openpyxl fills gaps with empty rows).
     sheet.reset_dimensions()
