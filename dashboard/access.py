@@ -60,7 +60,7 @@ def _loopback_ip(text: str) -> bool:
 def _names_loopback(parts: SplitResult, server_port: int, default_port: int) -> bool:
     """Whether a parsed Host or Origin is a loopback host at the server's port, and no more."""
     try:
-        port = parts.port or default_port
+        port = default_port if parts.port is None else parts.port
     except ValueError:  # not a number, or out of range
         return False
     host = parts.hostname or ""

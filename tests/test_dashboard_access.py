@@ -318,6 +318,7 @@ def test_loopback_host_and_origin_at_the_servers_port_is_local(host: str, origin
         ("localhost:8501/x", "http://localhost:8501"),
         ("localhost:notaport", "http://localhost:8501"),
         ("localhost:99999", "http://localhost:8501"),
+        ("localhost:0", "http://localhost:0"),
         ("", ""),
     ],
 )
@@ -333,6 +334,7 @@ def test_the_server_address_and_port_and_each_header_once_are_required() -> None
     assert _local(*both, address="localhost") and _local(*both, address="::1")
     assert not _local(*both, port=8502)
     assert _local("localhost", "http://localhost", port=80)
+    assert not _local("localhost:0", "http://localhost:0", port=80)
     assert _local("localhost", "https://localhost", port=443)
     assert not access.local_viewer(
         "127.0.0.1", PORT, ["localhost:8501", "evil.test:8501"], ["http://localhost:8501"]
