@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
 
+from cii_sheets import allowlist
 from cii_sheets.problems import CiiSheetsError
 
 DEFAULT_FILE = "cii_sheets.toml"
@@ -45,6 +46,9 @@ KEYS: dict[str, Key] = {
     "allowed_domains": Key(
         "CII_ALLOWED_DOMAINS", list, "who may open the dashboard (email domains)"
     ),
+    "allowed_tenants": Key(
+        "CII_ALLOWED_TENANTS", list, "Microsoft Entra tenant ids whose sign-ins are trusted"
+    ),
     "allow_open_access": Key(
         "CII_ALLOW_OPEN_ACCESS", bool, "serve the dashboard beyond localhost without a login"
     ),
@@ -64,18 +68,15 @@ class Config:
     timezone: str = DEFAULT_TIMEZONE
     allowed_emails: tuple[str, ...] = ()
     allowed_domains: tuple[str, ...] = ()
+    allowed_tenants: tuple[str, ...] = ()
     allow_open_access: bool = False
     origins: dict[str, str] = field(default_factory=dict, compare=False)  # key -> where from
 
-    def may_see(self, email: str | None) -> bool:
-        """Whether a signed-in person is on the allow-list."""
-        if not email:
-            return False
-        email = email.strip().casefold()
-        domain = email.rsplit("@", 1)[-1]
-        return email in {e.casefold() for e in self.allowed_emails} or domain in {
-            d.casefold().lstrip("@") for d in self.allowed_domains
-        }
+    def may_see(self, claims: Mapping[str, Any]) -> bool:
+        """Whether a signed-in person's ID token claims put them on the allow-list."""
+        return allowlist.admits(
+            claims, self.allowed_emails, self.allowed_domains, self.allowed_tenants
+        )
 
     def masked(self) -> dict[str, tuple[str, str]]:
         """key -> (value with secrets masked, where it came from), for `cii-sheets config`."""
@@ -121,6 +122,9 @@ def load(
             raise CiiSheetsError(f"Unknown setting '{name}'.")
         if value is not None and value != () and value != []:
             values[name], origins[name] = _typed(name, value, "flag"), "flag"
+    for name in ("allowed_emails", "allowed_domains", "allowed_tenants"):
+        if name in values:
+            values[name] = _allow_list(name, values[name], origins[name])
     loaded = Config(**values, origins=origins)
     try:
         ZoneInfo(loaded.timezone)
@@ -174,6 +178,27 @@ def _typed(name: str, value: Any, where: str) -> Any:
     if isinstance(value, str | Path):
         return str(value) or None
     raise CiiSheetsError(f"{where}: '{name}' must be text in quotes.")
+
+
+def _allow_list(name: str, entries: tuple[str, ...], where: str) -> tuple[str, ...]:
+    """The allow-list entries in the form compared; a one-line error for one that is not."""
+    normal: list[str] = []
+    for entry in entries:
+        if name == "allowed_emails":
+            value = allowlist.normal_address(entry)
+            what, fix = "an email address", "like name@example.org, one address per entry"
+        elif name == "allowed_domains":
+            value = allowlist.normal_domain(entry.removeprefix("@"))
+            what, fix = "an email domain", "like example.org"
+        else:
+            text = allowlist.ascii_lower(entry)
+            value = text if allowlist.TENANT_ID.fullmatch(text) else None
+            what = "a Microsoft tenant id"
+            fix = "as the Tenant ID on the Overview page of the Microsoft Entra admin centre"
+        if value is None:
+            raise CiiSheetsError(f"{where}: '{entry}' in '{name}' is not {what}. Write it {fix}.")
+        normal.append(value)
+    return tuple(normal)
 
 
 def _from_env(name: str, text: str) -> Any:

@@ -99,10 +99,48 @@ def test_allow_list_by_email_or_domain() -> None:
         },
         environ={},
     )
-    assert loaded.may_see("chair@example.org")
-    assert loaded.may_see("someone@trustforlondon.org.uk")
-    assert not loaded.may_see("someone@gmail.com")
-    assert not loaded.may_see(None)
+    google = {"iss": "https://accounts.google.com", "email_verified": True}
+    assert loaded.may_see({**google, "email": "chair@example.org"})
+    assert loaded.may_see({**google, "email": "someone@trustforlondon.org.uk"})
+    assert not loaded.may_see({**google, "email": "someone@gmail.com"})
+    assert not loaded.may_see({**google, "email": None})
+
+
+def test_allow_list_entries_are_kept_in_the_form_compared() -> None:
+    tenant = "6F1B0C2E-5A4D-4E8F-9B3A-0C1D2E3F4A5B"
+    loaded = config.load(
+        environ={
+            "CII_ALLOWED_EMAILS": "Chair@Example.ORG",
+            "CII_ALLOWED_DOMAINS": "@TrustForLondon.org.uk, münchen.de",
+            "CII_ALLOWED_TENANTS": tenant,
+        }
+    )
+    assert loaded.allowed_emails == ("chair@example.org",)
+    assert loaded.allowed_domains == ("trustforlondon.org.uk", "xn--mnchen-3ya.de")
+    assert loaded.allowed_tenants == (tenant.lower(),)
+    assert loaded.origins["allowed_tenants"] == "environment CII_ALLOWED_TENANTS"
+
+
+@pytest.mark.parametrize(
+    ("name", "entry", "says"),
+    [
+        ("allowed_emails", "a@b@example.org", "is not an email address"),
+        ("allowed_emails", "trustforlondon.org.uk", "is not an email address"),
+        ("allowed_domains", "org", "is not an email domain"),
+        ("allowed_domains", "evil .org", "is not an email domain"),
+        ("allowed_domains", "\u212aent.org.uk", "is not an email domain"),
+        ("allowed_tenants", "trustforlondon.onmicrosoft.com", "is not a Microsoft tenant id"),
+    ],
+)
+def test_a_malformed_allow_list_entry_is_a_one_line_error(
+    tmp_path: Path, name: str, entry: str, says: str
+) -> None:
+    path = tmp_path / "cii_sheets.toml"
+    path.write_text(f'{name} = ["{entry}"]\n', encoding="utf-8")
+    with pytest.raises(CiiSheetsError, match=says) as raised:
+        config.load(path, environ={})
+    assert str(raised.value).startswith(f"file {path}: '")
+    assert "\n" not in str(raised.value)
 
 
 def test_the_documented_example_file_loads() -> None:

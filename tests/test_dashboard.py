@@ -23,7 +23,7 @@ from cii_sheets.sample import write_sample
 from cii_sheets.snapshot import Settings
 from cii_sheets.sources.workbook import WorkbookSource
 from cii_sheets.store import SYNC_RUNS, Store
-from dashboard import charts, ui
+from dashboard import access, charts, ui
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -41,14 +41,17 @@ TIMEOUT = 60
 
 
 @pytest.fixture(autouse=True)
-def listen_locally() -> Iterator[None]:
+def listen_locally(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Serve on this computer only, as .streamlit/config.toml does, whatever pytest's cwd.
 
-    Without a login the pages show figures only when the server listens on a loopback address.
+    Without a login the pages show figures only when the server listens on a loopback address
+    and the connection's Host and Origin are local (AppTest's session has no connection).
     """
     key = "server.address"
     before, where = streamlit.config.get_option(key), streamlit.config.get_where_defined(key)
     streamlit.config.set_option(key, "127.0.0.1")
+    local = {"host": ["localhost:8501"], "origin": ["http://localhost:8501"]}
+    monkeypatch.setattr(access, "connection_headers", lambda: local)
     yield
     streamlit.config.set_option(key, before, where_defined=where)
 
