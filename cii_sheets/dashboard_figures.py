@@ -24,7 +24,7 @@ from cii_sheets.sync import TIMEZONE
 
 STALE_AFTER = dt.timedelta(hours=36)
 NOT_LINKED = "Not linked to a secondment"
-UNKNOWN_HOST = "Secondment left out (see Data quality)"
+UNKNOWN_HOST = "Host not known (secondment left out)"
 
 # --- Presentation ----------------------------------------------------------------------------
 
@@ -340,7 +340,8 @@ def milestone_points(snapshot: Snapshot, as_of: dt.date, period: Period = ALL_TI
     frame = frame[period.mask(frame["planned_date"]) | period.mask(frame["actual_date"])]
     frame = frame.sort_values(["planned_date", "sheet_row"])
     cols = ["milestone", "planned_date", "actual_date", "state", "owner"]
-    return frame[cols].reset_index(drop=True)
+    frame = frame[cols].assign(state=frame["state"].str.capitalize())  # Done, Overdue, Upcoming
+    return frame.reset_index(drop=True)
 
 
 def concurrency_steps(snapshot: Snapshot, settings: Settings, until: dt.date) -> pd.DataFrame:
@@ -415,7 +416,12 @@ def count_by_goal(table: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
 
 
 def count_by_host(table: pd.DataFrame) -> pd.DataFrame:
-    """Achievements per host organisation and goal, busiest host first."""
+    """Achievements per host organisation and goal, busiest host first.
+
+    Achievements with no known host (not linked to a secondment, or its secondment left out
+    because of an error) are not a host: they are left out here and counted by `without_host`.
+    """
+    table = table[~table["host_organisation"].isin([NOT_LINKED, UNKNOWN_HOST])]
     frame = table.groupby(["host_organisation", "goal"]).size().rename("achievements")
     frame = frame.reset_index()
     totals = frame.groupby("host_organisation")["achievements"].transform("sum")
@@ -425,6 +431,20 @@ def count_by_host(table: pd.DataFrame) -> pd.DataFrame:
         .drop(columns="total")
         .reset_index(drop=True)
     )
+
+
+def without_host(table: pd.DataFrame) -> int:
+    """Achievements with no known host organisation."""
+    return int(table["host_organisation"].isin([NOT_LINKED, UNKNOWN_HOST]).sum())
+
+
+def quarter_labels(dates: pd.Series) -> list[str]:
+    """Every calendar quarter from the first date to the last ('2017 Q3'), empty ones included."""
+    dates = pd.to_datetime(dates).dropna()
+    if dates.empty:
+        return []
+    span = pd.period_range(dates.min().to_period("Q"), dates.max().to_period("Q"), freq="Q")
+    return [f"{p.year} Q{p.quarter}" for p in span]
 
 
 def this_financial_year(settings: Settings, as_of: dt.date) -> Period:
@@ -469,7 +489,11 @@ def freshness(
     stale_tabs: Iterable[str],
     now: dt.datetime,
 ) -> Freshness:
-    """'Data as of <time of last good sync>, from <source>', and what should worry the reader."""
+    """'Data as of <time of last good sync>, from the workbook', and what should worry the reader.
+
+    The source is named by its kind only: a file path or a spreadsheet key means nothing to a
+    reader and says where the data live.
+    """
     warnings: list[str] = []
     if last_good is None:
         line = "No data yet: nothing has been synced into the store."
@@ -480,7 +504,7 @@ def freshness(
             )
         return Freshness(line, tuple(warnings), False)
     finished = _aware(last_good["finished_at"])
-    line = f"Data as of {uk_datetime(finished)}, from {last_good['source']}."
+    line = f"Data as of {uk_datetime(finished)}, from {source_kind(last_good['source'])}."
     if latest is not None and latest["id"] != last_good["id"] and latest["outcome"] == "failed":
         warnings.append(
             f"The last sync, at {uk_datetime(latest['finished_at'])}, failed, so these figures "
@@ -503,6 +527,16 @@ def freshness(
             "See Data quality for what to fix."
         )
     return Freshness(line, tuple(warnings), True)
+
+
+def source_kind(source: str) -> str:
+    """'the Google spreadsheet' or 'the workbook', from a run's source description."""
+    text = str(source or "")
+    if text.startswith("Google"):
+        return "the Google spreadsheet"
+    if text.startswith("workbook"):
+        return "the workbook"
+    return "the spreadsheet"
 
 
 def _aware(value: dt.datetime) -> dt.datetime:
@@ -587,20 +621,37 @@ def to_csv(frame: pd.DataFrame) -> bytes:
 def to_excel(tables: dict[str, pd.DataFrame]) -> bytes:
     """One .xlsx with a sheet per table (names cut to Excel's 31 characters).
 
-    Every text cell is stored as text, never as a formula, whatever it starts with.
+    Columns whose header holds (£) get a £ number format, dates are dates (no time) in the UK
+    form, and every text cell is stored as text, never as a formula, whatever it starts with.
     """
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         for name, frame in tables.items():
             out = frame.copy()
-            for column in out.columns:
-                if isinstance(out[column].dtype, pd.DatetimeTZDtype):
-                    out[column] = out[column].dt.tz_localize(None)
+            dates: set[int] = set()
+            for i, column in enumerate(out.columns):
+                values = out[column]
+                if isinstance(values.dtype, pd.DatetimeTZDtype):
+                    values = values.dt.tz_convert(TIMEZONE).dt.tz_localize(None)
+                if pd.api.types.is_datetime64_any_dtype(values):
+                    midnight = values.dropna().dt.normalize().eq(values.dropna()).all()
+                    out[column] = values.dt.date if midnight else values
+                    dates.add(i)
             out.to_excel(writer, sheet_name=name[:31], index=False)
-            for row in writer.sheets[name[:31]].iter_rows():
+            sheet = writer.sheets[name[:31]]
+            money = {i for i, c in enumerate(out.columns) if "(£)" in str(c)}
+            for row in sheet.iter_rows(min_row=2):
                 for cell in row:
                     if cell.data_type == "f":  # openpyxl reads a str starting with = as one
                         cell.data_type = "s"
+                    index = cell.column - 1
+                    if index in money and isinstance(cell.value, int | float):
+                        cell.number_format = '"£"#,##0.00'
+                    elif index in dates and isinstance(cell.value, dt.datetime):
+                        has_time = cell.value.time() != dt.time(0)
+                        cell.number_format = "d mmm yyyy hh:mm" if has_time else "d mmm yyyy"
+                    elif index in dates and isinstance(cell.value, dt.date):
+                        cell.number_format = "d mmm yyyy"
     return buffer.getvalue()
 
 

@@ -166,11 +166,28 @@ def cumulative(pledges: pd.DataFrame, payments: pd.DataFrame) -> pd.DataFrame:
 
 
 def active_secondments(snapshot: Snapshot, as_of: dt.date) -> pd.DataFrame:
-    """Secondments running on the date: start <= date <= end."""
+    """Secondments running today: Status Active and start <= date <= end.
+
+    The Status staff typed has the last word: a Planned secondment whose start date has come
+    (an agreement still being signed) is not running, nor is a Completed one whose end date is
+    still to come. Validation warns where Status and dates disagree.
+    """
     secondments = snapshot["secondments"]
     today = _day(as_of)
     running = (secondments["start_date"] <= today) & (secondments["end_date"] >= today)
-    return secondments[running]
+    return secondments[running & (secondments["status"] == "Active")]
+
+
+def secondments_running_on(snapshot: Snapshot, day: dt.date) -> pd.DataFrame:
+    """Secondments that were running on a past day: its dates cover the day, never Planned.
+
+    Today's Status says how a secondment ended, not whether it ran then, so only Planned ones
+    (which have not started) are left out.
+    """
+    secondments = snapshot["secondments"]
+    when = _day(day)
+    running = (secondments["start_date"] <= when) & (secondments["end_date"] >= when)
+    return secondments[running & (secondments["status"] != "Planned")]
 
 
 def outside_band(snapshot: Snapshot, as_of: dt.date) -> tuple[int, int, int] | None:

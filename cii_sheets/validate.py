@@ -39,6 +39,8 @@ class TabResult:
     broken: bool = False  # missing, or a required column missing: keep the last good rows
     rows: int = 0  # non-blank data rows read
     left_out: int = 0  # rows kept out of the figures because of an error
+    left_out_gbp: float = 0.0  # the money in those rows, where it could be read
+    left_out_unpriced: int = 0  # those rows (of a tab with money) whose amount could not be read
 
 
 @dataclass
@@ -197,6 +199,11 @@ def validate(raw: RawSpreadsheet, as_of: dt.date) -> Validation:
         good = frame.typed.loc[~frame.bad].reset_index(drop=True)
         snapshot.tables[frame.tab.table] = good
         results[name].left_out = int(frame.bad.sum())
+        money = next((k for k in ("amount_gbp", "amount_awarded_gbp") if k in frame.typed), None)
+        if money is not None:  # what the errors leave out, in money, for the dashboard
+            amounts = pd.to_numeric(frame.typed.loc[frame.bad, money], errors="coerce")
+            results[name].left_out_gbp = round(float(amounts.sum()), 2)
+            results[name].left_out_unpriced = int(amounts.isna().sum())
     snapshot.tables[schema.SECONDMENT_GOALS_TABLE] = _secondment_goals(snapshot)
     _check_overpaid(frames, snapshot)
 
@@ -574,39 +581,50 @@ def _check_window(frames: dict[str, _TabFrame], settings: Settings) -> None:
 
 
 def _check_status(frames: dict[str, _TabFrame], as_of: dt.date) -> None:
-    """Secondment statuses that the dates contradict."""
+    """Secondment statuses that the dates contradict; the warning names both cells."""
     frame = frames.get("Secondments")
     if frame is None:
         return
     today = pd.Timestamp(as_of)
-    status, end = frame.typed["status"], frame.typed["end_date"]
-    header = frame.headers["status"]
-    ended = (status == "Active") & (end < today) & ~frame.bad
-    frame.flag(
-        ended,
-        WARNING,
-        Code.STATUS_MISMATCH,
-        "status",
-        end[ended].map(
-            lambda d: (
-                f"This secondment ended on {_uk(d)} but its {header} is still Active. "
-                f"Change it to Completed or Ended early, or correct the End date."
-            )
+    typed, ok = frame.typed, ~frame.bad
+    status, start, end = typed["status"], typed["start_date"], typed["end_date"]
+    checks = [  # (mask, date column, what the date says, the fix)
+        (
+            (status == "Planned") & (start <= today),
+            "start_date",
+            "has passed",
+            "Change the {status} to Active, or correct the {date}.",
         ),
-    )
-    finished = (status == "Completed") & (end > today) & ~frame.bad
-    frame.flag(
-        finished,
-        WARNING,
-        Code.STATUS_MISMATCH,
-        "status",
-        end[finished].map(
-            lambda d: (
-                f"This secondment is marked Completed but its End date is {_uk(d)}, "
-                f"still to come. Change it to Active or Ended early, or correct the End date."
-            )
+        (
+            (status == "Completed") & (end > today),
+            "end_date",
+            "is still to come",
+            "Change the {status} to Active or Ended early, or correct the {date}.",
         ),
-    )
+        (
+            (status == "Active") & (end < today),
+            "end_date",
+            "has passed",
+            "Change the {status} to Completed or Ended early, or correct the {date}.",
+        ),
+    ]
+    status_col = column_letters(frame.positions.get("status", 0))
+    for mask, key, says, fix in checks:
+        mask = mask & ok
+        if not mask.any():
+            continue
+        date_col = column_letters(frame.positions.get(key, 0))
+        rows = frame.cells.loc[mask, "sheet_row"]
+        s_head, d_head = frame.headers["status"], frame.headers[key]
+        messages = pd.Series(
+            [
+                f"{s_head} ({status_col}{r}) says {st} but {d_head} ({date_col}{r}), "
+                f"{_uk(d)}, {says}. " + fix.format(status=s_head, date=d_head)
+                for r, st, d in zip(rows, status[mask], typed.loc[mask, key], strict=True)
+            ],
+            index=rows.index,
+        )
+        frame.flag(mask, WARNING, Code.STATUS_MISMATCH, "status", messages)
 
 
 def _check_overpaid(frames: dict[str, _TabFrame], snapshot: Snapshot) -> None:

@@ -24,6 +24,7 @@ MONEY_AXIS = "'£' + format(datum.value, ',.0f')"
 DAY = "%-d %b %Y"  # 1 Apr 2017
 MONTH = "%b %Y"
 FONT = "Source Sans Pro, sans-serif"
+ACHIEVEMENTS = alt.Tooltip("achievements:Q", title="Achievements")
 
 
 def goal_scale(goal_labels: Sequence[str]) -> alt.Scale:
@@ -38,7 +39,7 @@ def _goal_colour(goal_labels: Sequence[str], title: str = "Goal") -> alt.Color:
         "goal:N",
         scale=goal_scale(goal_labels),
         title=title,
-        legend=alt.Legend(orient="bottom", direction="vertical", labelLimit=320),
+        legend=alt.Legend(orient="bottom", direction="vertical", labelLimit=0),
     )
 
 
@@ -62,27 +63,41 @@ def money_tooltip(field: str, title: str) -> alt.Tooltip:
 def goal_bars(frame: pd.DataFrame, goal_labels: Sequence[str], title: str = "") -> alt.Chart:
     """Achievements per goal (columns goal, achievements), one bar per goal in its colour."""
     base = alt.Chart(frame, title=title).encode(
-        y=alt.Y("goal:N", sort=list(goal_labels), title=None, axis=alt.Axis(labelLimit=260)),
+        y=alt.Y("goal:N", sort=list(goal_labels), title=None, axis=alt.Axis(labelLimit=0)),
         x=alt.X("achievements:Q", title="Achievements", axis=alt.Axis(tickMinStep=1)),
-        tooltip=[alt.Tooltip("goal:N", title="Goal"), "achievements:Q"],
+        tooltip=[alt.Tooltip("goal:N", title="Goal"), ACHIEVEMENTS],
     )
     bars = base.mark_bar().encode(color=_goal_colour(goal_labels).legend(None))
     text = base.mark_text(align="left", dx=4).encode(text="achievements:Q")
     return (bars + text).properties(height=60 + 30 * len(goal_labels))
 
 
-def quarter_stack(frame: pd.DataFrame, goal_labels: Sequence[str]) -> alt.Chart:
-    """Achievements per quarter (columns quarter, goal, achievements), stacked by goal."""
-    quarters = sorted(frame["quarter"].unique())
+def quarter_stack(
+    frame: pd.DataFrame, goal_labels: Sequence[str], quarters: Sequence[str] = ()
+) -> alt.Chart:
+    """Achievements per quarter (columns quarter, goal, achievements), stacked by goal.
+
+    `quarters` lists every quarter to show, empty ones included, so time stays to scale.
+    """
+    quarters = list(quarters) or sorted(frame["quarter"].unique())
     return (
         alt.Chart(frame)
         .mark_bar()
         .encode(
-            x=alt.X("quarter:O", sort=quarters, title=None, axis=alt.Axis(labelAngle=-45)),
+            x=alt.X(
+                "quarter:O",
+                scale=alt.Scale(domain=quarters),
+                title=None,
+                axis=alt.Axis(labelAngle=-45),
+            ),
             y=alt.Y("sum(achievements):Q", title="Achievements", axis=alt.Axis(tickMinStep=1)),
             color=_goal_colour(goal_labels),
             order=alt.Order("goal:N"),
-            tooltip=["quarter:O", alt.Tooltip("goal:N", title="Goal"), "achievements:Q"],
+            tooltip=[
+                alt.Tooltip("quarter:O", title="Quarter"),
+                alt.Tooltip("goal:N", title="Goal"),
+                ACHIEVEMENTS,
+            ],
         )
         .properties(height=280)
     )
@@ -95,14 +110,14 @@ def host_bars(frame: pd.DataFrame, goal_labels: Sequence[str]) -> alt.Chart:
         alt.Chart(frame)
         .mark_bar()
         .encode(
-            y=alt.Y("host_organisation:N", sort=hosts, title=None, axis=alt.Axis(labelLimit=260)),
+            y=alt.Y("host_organisation:N", sort=hosts, title=None, axis=alt.Axis(labelLimit=0)),
             x=alt.X("sum(achievements):Q", title="Achievements", axis=alt.Axis(tickMinStep=1)),
             color=_goal_colour(goal_labels),
             order=alt.Order("goal:N"),
             tooltip=[
                 alt.Tooltip("host_organisation:N", title="Host organisation"),
                 alt.Tooltip("goal:N", title="Goal"),
-                "achievements:Q",
+                ACHIEVEMENTS,
             ],
         )
         .properties(height=190 + 26 * len(hosts))
@@ -129,7 +144,7 @@ def pace_chart(
         "series:N",
         title=None,
         scale=alt.Scale(domain=domain, range=[SKY, GREEN, GREY]),
-        legend=alt.Legend(orient="bottom"),
+        legend=alt.Legend(orient="bottom", labelLimit=0),
     )
     dash = alt.StrokeDash(
         "series:N",
@@ -142,9 +157,9 @@ def pace_chart(
         "color": colour,
         "strokeDash": dash,
         "tooltip": [
-            alt.Tooltip("series:N", title="Series"),
+            alt.Tooltip("series:N", title="Line"),
             alt.Tooltip("date:T", title="Date", format=DAY),
-            money_tooltip("gbp", "£"),
+            money_tooltip("gbp", "Amount (£)"),
         ],
     }
     steps = alt.Chart(series).mark_line(interpolate="step-after", strokeWidth=2.5)
@@ -172,11 +187,15 @@ def funder_bars(frame: pd.DataFrame) -> alt.Chart:
         alt.Chart(long)
         .mark_bar()
         .encode(
-            y=alt.Y("funder:N", sort=funders, title=None, axis=alt.Axis(labelLimit=220)),
+            y=alt.Y("funder:N", sort=funders, title=None, axis=alt.Axis(labelLimit=0)),
             yOffset=alt.YOffset("series:N", sort=["Pledged", "Received"]),
             x=alt.X("gbp:Q", title=None, axis=alt.Axis(labelExpr=MONEY_AXIS)),
             color=_pledged_received_colour(),
-            tooltip=["funder:N", "series:N", money_tooltip("gbp", "£")],
+            tooltip=[
+                alt.Tooltip("funder:N", title="Funder"),
+                alt.Tooltip("series:N", title="Pledged or received"),
+                money_tooltip("gbp", "Amount (£)"),
+            ],
         )
         .properties(height=110 + 30 * len(funders))
     )
@@ -188,23 +207,36 @@ def _pledged_received_colour() -> alt.Color:
         "series:N",
         title=None,
         scale=alt.Scale(domain=["Pledged", "Received"], range=[SKY, GREEN]),
-        legend=alt.Legend(orient="bottom"),
+        legend=alt.Legend(orient="bottom", labelLimit=0),
     )
 
 
-def fy_bars(frame: pd.DataFrame) -> alt.Chart:
-    """Pledged (by date pledged) and received (by date received) per financial year."""
+def fy_bars(frame: pd.DataFrame, years: Sequence[str] = ()) -> alt.Chart:
+    """Pledged (by date pledged) and received (by date received) per financial year.
+
+    `years` lists every year to show, empty ones included, so time stays to scale.
+    """
+    years = list(years) or list(frame["financial_year"])
     long = frame.melt("financial_year", ["pledged_gbp", "received_gbp"], "series", "gbp")
     long["series"] = long["series"].map({"pledged_gbp": "Pledged", "received_gbp": "Received"})
     return (
         alt.Chart(long)
         .mark_bar()
         .encode(
-            x=alt.X("financial_year:O", title="Financial year", axis=alt.Axis(labelAngle=0)),
+            x=alt.X(
+                "financial_year:O",
+                scale=alt.Scale(domain=years),
+                title="Financial year",
+                axis=alt.Axis(labelAngle=-45 if len(years) > 6 else 0),
+            ),
             xOffset=alt.XOffset("series:N", sort=["Pledged", "Received"]),
             y=alt.Y("gbp:Q", title=None, axis=alt.Axis(labelExpr=MONEY_AXIS)),
             color=_pledged_received_colour(),
-            tooltip=["financial_year:O", "series:N", money_tooltip("gbp", "£")],
+            tooltip=[
+                alt.Tooltip("financial_year:O", title="Financial year"),
+                alt.Tooltip("series:N", title="Pledged or received"),
+                money_tooltip("gbp", "Amount (£)"),
+            ],
         )
         .properties(height=300)
     )
@@ -217,7 +249,7 @@ def gantt(bars: pd.DataFrame, goal_labels: Sequence[str], today: dt.date) -> alt
     """One bar per secondment, grouped by host organisation, coloured by its first goal."""
     order = list(bars["label"])
     base = alt.Chart(bars).encode(
-        y=alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelLimit=300)),
+        y=alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelLimit=0)),
     )
     tooltip = [
         alt.Tooltip("secondee:N", title="Secondee"),
@@ -243,12 +275,12 @@ def gantt(bars: pd.DataFrame, goal_labels: Sequence[str], today: dt.date) -> alt
 
 def milestones_chart(points: pd.DataFrame, today: dt.date) -> alt.LayerChart:
     """Milestones planned (hollow) and actual (filled); overdue ones in vermillion triangles."""
-    states = ["done", "upcoming", "overdue"]
+    states = ["Done", "Upcoming", "Overdue"]
     colour = alt.Color(
         "state:N",
         title="State",
         scale=alt.Scale(domain=states, range=[GREEN, GREY, VERMILLION]),
-        legend=alt.Legend(orient="bottom"),
+        legend=alt.Legend(orient="bottom", labelLimit=0),
     )
     shape = alt.Shape(
         "state:N",
@@ -257,7 +289,7 @@ def milestones_chart(points: pd.DataFrame, today: dt.date) -> alt.LayerChart:
     )
     order = list(points["milestone"])
     base = alt.Chart(points).encode(
-        y=alt.Y("milestone:N", sort=order, title=None, axis=alt.Axis(labelLimit=320)),
+        y=alt.Y("milestone:N", sort=order, title=None, axis=alt.Axis(labelLimit=0)),
         tooltip=[
             alt.Tooltip("milestone:N", title="Milestone"),
             alt.Tooltip("planned_date:T", title="Planned", format=DAY),
@@ -300,7 +332,10 @@ def concurrency_chart(
         .encode(
             x=alt.X("date:T", title=None, axis=alt.Axis(format=MONTH)),
             y=alt.Y("count:Q", title="Secondments at once", axis=alt.Axis(tickMinStep=1)),
-            tooltip=[alt.Tooltip("date:T", title="From", format=DAY), "count:Q"],
+            tooltip=[
+                alt.Tooltip("date:T", title="From", format=DAY),
+                alt.Tooltip("count:Q", title="Secondments at once"),
+            ],
         )
     )
     return alt.layer(band, line, _today(today)).properties(height=260)
@@ -312,6 +347,7 @@ def concurrency_chart(
 def errors_line(frame: pd.DataFrame) -> alt.Chart:
     """Errors and warnings per stored sync run (columns id, finished_at, errors, warnings)."""
     long = frame.melt(["id", "finished_at"], ["errors", "warnings"], "kind", "count")
+    long["kind"] = long["kind"].str.capitalize()
     return (
         alt.Chart(long)
         .mark_line(point=True)
@@ -321,19 +357,19 @@ def errors_line(frame: pd.DataFrame) -> alt.Chart:
             color=alt.Color(
                 "kind:N",
                 title=None,
-                scale=alt.Scale(domain=["errors", "warnings"], range=[VERMILLION, ORANGE]),
-                legend=alt.Legend(orient="bottom"),
+                scale=alt.Scale(domain=["Errors", "Warnings"], range=[VERMILLION, ORANGE]),
+                legend=alt.Legend(orient="bottom", labelLimit=0),
             ),
             strokeDash=alt.StrokeDash(
                 "kind:N",
-                scale=alt.Scale(domain=["errors", "warnings"], range=[[1, 0], [5, 3]]),
+                scale=alt.Scale(domain=["Errors", "Warnings"], range=[[1, 0], [5, 3]]),
                 legend=None,
             ),
             tooltip=[
                 alt.Tooltip("id:O", title="Run"),
                 alt.Tooltip("finished_at:T", title="Finished", format=DAY + " %H:%M"),
-                "kind:N",
-                "count:Q",
+                alt.Tooltip("kind:N", title="Kind"),
+                alt.Tooltip("count:Q", title="Number"),
             ],
         )
         .properties(height=220)

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from cii_sheets import dashboard_figures as figs
-from cii_sheets import metrics
+from cii_sheets import metrics, schema
 from dashboard.data import Context
 
 
@@ -17,15 +17,19 @@ def all_tables(ctx: Context) -> dict[str, pd.DataFrame]:
     f = ctx.figures.to_dict()
     headline = pd.DataFrame(
         {
-            "figure": [k for k, v in f.items() if not isinstance(v, dict)],
-            "value": [v for v in f.values() if not isinstance(v, dict)],
+            "figure": [FIGURE_TITLES.get(k, k) for k, v in f.items() if not isinstance(v, dict)],
+            "value": [
+                figs.uk_date(ctx.as_of) if k == "as_of" else v
+                for k, v in f.items()
+                if not isinstance(v, dict)
+            ],
         }
     )
     labels = ctx.goal_labels
     achievements = figs.achievements_table(snapshot)
     secondments = figs.secondment_bars(snapshot).drop(columns=["secondee", "label", "fte_label"])
     loaded = ctx.loaded
-    return {
+    tables = {
         "Figures": headline,
         "Achievements by goal": figs.count_by_goal(achievements, labels),
         "Pledges": figs.pledge_table(selection.pledges),
@@ -50,6 +54,79 @@ def all_tables(ctx: Context) -> dict[str, pd.DataFrame]:
             }
         ),
     }
+    return {name: with_headers(frame) for name, frame in tables.items()}
+
+
+# Headers of the columns the dashboard works out (the sheet's own columns keep their headers).
+DERIVED_TITLES = {
+    "received_gbp": "Received (£)",
+    "outstanding_gbp": "Outstanding (£)",
+    "pledged_gbp": "Pledged (£)",
+    "expected_gbp": "Expected (£)",
+    "payment_status": "Payment status",
+    "financial_year": "Financial year",
+    "host_organisation": "Host organisation",
+    "goal": "Goal",
+    "goal_id": "Goal ID",
+    "goals": "Goals",
+    "achievements": "Achievements",
+    "quarter": "Quarter",
+    "state": "State",
+    "figure": "Figure",
+    "value": "Value",
+    "setting": "Setting",
+    "link": "Link to the cell",
+    "severity": "Severity",
+    "tab": "Tab",
+    "row": "Row",
+    "column": "Column",
+    "message": "Message",
+    "code": "Alert",
+    "id": "Run",
+    "started_at": "Started",
+    "finished_at": "Finished",
+    "as_of": "Figures for",
+    "outcome": "Outcome",
+    "errors": "Errors",
+    "warnings": "Warnings",
+    "alerts": "Alerts",
+    "rows_left_out": "Rows left out",
+    "api_requests": "Google requests",
+    "stale_tabs": "Tabs not read",
+    "spreadsheet_url": "Spreadsheet",
+    "source": "Source",
+    "funder": "Funder",
+}
+FIGURE_TITLES = {
+    "as_of": "Figures for",
+    "target_gbp": "Fundraising target (£)",
+    "pledged_gbp": "Pledged (£)",
+    "expected_gbp": "Expected pipeline (£)",
+    "received_gbp": "Received (£)",
+    "outstanding_gbp": "Outstanding (£)",
+    "overdue_gbp": "Overdue (£)",
+    "granted_gbp": "Granted (£)",
+    "percent_of_target": "Pledged, % of the target",
+    "active_secondments": "Secondments running today",
+    "active_fte": "FTE running today",
+}
+
+
+def sheet_titles() -> dict[str, str]:
+    """Column key -> the header staff see in the sheet (Amount (£), Date pledged, ...)."""
+    titles: dict[str, str] = {}
+    for tab in schema.TABS:
+        for column in tab.columns:
+            titles.setdefault(column.key, column.name)
+    return titles
+
+
+def with_headers(frame: pd.DataFrame) -> pd.DataFrame:
+    """The sheet's own headers, or plain words for derived columns; no snake_case."""
+    titles = sheet_titles() | DERIVED_TITLES
+    return frame.rename(
+        columns=lambda c: titles.get(str(c), str(c).replace("_gbp", " (£)").replace("_", " "))
+    )
 
 
 def excel_button(ctx: Context) -> None:

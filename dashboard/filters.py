@@ -33,12 +33,16 @@ def _start(name: str, parse: Callable[[], Any]) -> str:
     return key
 
 
-def _publish(name: str, value: Any, url_value: str | list[str] | None) -> None:
+def _publish(
+    name: str, value: Any, url_value: str | list[str] | None, param: str | None = None
+) -> None:
+    """Keep the choice for other pages, and write it to the URL under `param` (else `name`)."""
     st.session_state[f"keep_{name}"] = value
+    param = param or name
     if url_value in (None, "", []):
-        st.query_params.pop(name, None)
+        st.query_params.pop(param, None)
     else:
-        st.query_params[name] = url_value
+        st.query_params[param] = url_value
 
 
 def period(settings: Settings, *dates: Any) -> Period:
@@ -66,7 +70,7 @@ def period(settings: Settings, *dates: Any) -> Period:
         f"{dt.date(2000, settings.fy_start_month, 1).strftime('%B')}.",
     )
     if choice != DATES:
-        _publish("period", choice, None if choice == ALL_TIME else choice)
+        _publish("period", choice, None if choice == ALL_TIME else choice, param="fy")
         st.query_params.pop("from", None)
         st.query_params.pop("to", None)
         if choice == ALL_TIME:

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Mapping
+from html import escape
+from typing import Any
 
 import altair as alt
 import pandas as pd
 import streamlit as st
 
 from cii_sheets import dashboard_figures as figs
+from cii_sheets import headlines
 from dashboard.data import Context
 
 ROW_LIMIT = 1_000
@@ -44,28 +48,31 @@ def header(
     freshness(ctx, link_to_fixes)
 
 
-def freshness(ctx: Context, link_to_fixes: bool = True) -> None:
+def freshness(ctx: Context, link_to_fixes: bool = True, *, compact: bool = False) -> None:
+    """When the data were synced, what should worry the reader, and what errors leave out.
+
+    One line each, no coloured boxes (compact): banners that fill the first screen hide the
+    figures they are about.
+    """
     fresh = ctx.freshness
-    line = plain(fresh.line)  # names the source; warnings quote failures and tab names
-    if fresh.has_data:
+    line = plain(fresh.line)  # the source's kind only; warnings quote failures and tab names
+    if fresh.has_data and not compact:
         line += f" Figures are worked out for today, {figs.uk_date(ctx.as_of)}."
-    st.caption(line)
+    if compact:
+        st.markdown(line)
+    else:
+        st.caption(line)
     for warning in fresh.warnings:
-        st.warning(plain(warning), icon=":material/warning:")
-    left_out = ctx.figures.rows_left_out
-    if fresh.has_data and left_out:
-        total = sum(left_out.values())
-        tabs = plain(", ".join(f"{tab} {n}" for tab, n in left_out.items()))
-        text = (
-            f"{total} row{'s' if total != 1 else ''} left out of these figures because of "
-            f"errors in the spreadsheet ({tabs})."
-        )
-        if not link_to_fixes:
-            st.info(text, icon=":material/info:")
-            return
-        cols = st.columns([4, 1], vertical_alignment="center")
-        cols[0].info(text, icon=":material/info:")
-        cols[1].page_link("views/data_quality.py", label="See what to fix", icon=":material/build:")
+        st.markdown(f":material/warning: **Check:** {plain(warning)}")
+    if not fresh.has_data:
+        return
+    left_out = headlines.left_out_sentence(ctx.loaded.tabs)
+    if left_out:
+        st.markdown(f":material/info: {plain(left_out)}")
+        if link_to_fixes:
+            st.page_link("views/data_quality.py", label="See what to fix", icon=":material/build:")
+    elif compact:
+        st.markdown("Every row of the spreadsheet is counted: the last sync found no errors.")
 
 
 def no_data(ctx: Context) -> bool:
@@ -87,18 +94,38 @@ def money_format(series: pd.Series) -> str:
     return "£%,.0f" if whole else "£%,.2f"
 
 
-def column_config(frame: pd.DataFrame, links: Mapping[str, str] | None = None) -> dict:
-    """£ for money columns, UK dates for date columns, links clickable."""
+def column_config(
+    frame: pd.DataFrame,
+    links: Mapping[str, str] | None = None,
+    widths: Mapping[str, Any] | None = None,
+) -> dict:
+    """£ for money columns, UK dates for date columns, links clickable, chosen widths."""
     config: dict = {}
+    widths = widths or {}
     for column in frame.columns:
         name = str(column)
+        width = widths.get(name)
         if "(£)" in name or name.endswith("_gbp") or name == "£":
-            config[name] = st.column_config.NumberColumn(name, format=money_format(frame[column]))
+            config[name] = st.column_config.NumberColumn(
+                name, format=money_format(frame[column]), width=width
+            )
         elif pd.api.types.is_datetime64_any_dtype(frame[column]):
-            config[name] = st.column_config.DateColumn(name, format="D MMM YYYY")
+            config[name] = st.column_config.DateColumn(name, format="D MMM YYYY", width=width)
+        elif width is not None:
+            config[name] = st.column_config.Column(name, width=width)
     for name, text in (links or {}).items():
-        config[name] = st.column_config.LinkColumn(name, display_text=text)
+        config[name] = st.column_config.LinkColumn(name, display_text=text, width="small")
     return config
+
+
+def for_display(frame: pd.DataFrame) -> pd.DataFrame:
+    """Missing values shown as empty cells (never 'None', 'nan' or 'NaT')."""
+    out = frame.copy()
+    for column in out.columns:
+        values = out[column]
+        if values.isna().any() and not pd.api.types.is_datetime64_any_dtype(values):
+            out[column] = values.astype(object).where(values.notna(), "")
+    return out
 
 
 def table(
@@ -108,13 +135,14 @@ def table(
     label: str,
     links: Mapping[str, str] | None = None,
     height: int | str = "auto",
+    widths: Mapping[str, Any] | None = None,
 ) -> None:
     """A table with a CSV download of all its rows; long tables show their first rows only.
 
     Sending tens of thousands of rows to the browser slows every page down for a table nobody
     scrolls through; the CSV holds them all.
     """
-    shown = frame.head(ROW_LIMIT)
+    shown = for_display(frame.head(ROW_LIMIT))
     if len(frame) > ROW_LIMIT:
         st.caption(
             f"Showing the first {ROW_LIMIT:,} of {len(frame):,} rows; the CSV below has them all."
@@ -122,7 +150,7 @@ def table(
     st.dataframe(
         shown,
         hide_index=True,
-        column_config=column_config(shown, links),
+        column_config=column_config(shown, links, widths),
         height=height,
         width="stretch",
     )
@@ -142,6 +170,82 @@ def titled(frame: pd.DataFrame, names: Mapping[str, str]) -> pd.DataFrame:
     return frame.rename(columns=dict(names))
 
 
-def chart(built: alt.TopLevelMixin) -> None:
-    """An altair chart, as wide as its column."""
-    st.altair_chart(built, width="stretch")
+def html_table(frame: pd.DataFrame, caption: str) -> str:
+    """A small table as plain HTML (no grid component to load), its caption for screen readers."""
+    head = "".join(f'<th scope="col">{escape(str(c))}</th>' for c in frame.columns)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{escape(_cell(v))}</td>" for v in row) + "</tr>"
+        for row in frame.itertuples(index=False)
+    )
+    return (
+        f'<table class="cii-table"><caption class="cii-sr">{escape(caption)}</caption>'
+        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    )
+
+
+def _cell(value: object) -> str:
+    """A table cell as a reader would write it: '' for missing, £ for money, UK dates."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):  # type: ignore[arg-type]
+        return ""
+    if isinstance(value, pd.Timestamp | dt.date):
+        return figs.uk_date(value)
+    if isinstance(value, float):
+        return f"{value:,.2f}".rstrip("0").rstrip(".")
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def chart(built: alt.TopLevelMixin, summary: str, frame: pd.DataFrame | None = None) -> None:
+    """An altair chart, as wide as its column, with its text alternative.
+
+    The one-sentence summary (with the key numbers) is shown under the chart and given to the
+    chart itself as its accessible description; its data follow as a table on request (a
+    plain HTML <details>, so a screen reader reaches it and nothing heavy loads).
+    """
+    st.altair_chart(built.properties(description=summary), width="stretch")
+    st.caption(plain(summary))
+    if frame is not None and not frame.empty:
+        st.html(
+            f'<details class="cii-data"><summary>Chart data as a table</summary>'
+            f"{html_table(frame.head(60), summary)}</details>"
+        )
+
+
+# The dashboard's own styles: less empty space so the Overview's answers fit a 1366x768 screen,
+# captions dark enough for WCAG AA contrast (Streamlit's grey is 4.2:1 on the sidebar), section
+# headings (h2) sized as sections, and the phone layout (metrics two to a row).
+STYLE = """<style>
+[data-testid='stMainBlockContainer']{padding-top:2.2rem;padding-bottom:2rem}
+[data-testid='stCaptionContainer'],[data-testid='stCaptionContainer'] p,
+[data-testid='stWidgetLabel'] p,[data-testid='stMetricLabel'] p{color:#3D4150}
+h1{padding-top:0 !important;padding-bottom:.4rem !important}
+h2{font-size:1.3rem !important;padding:.5rem 0 .2rem !important}
+.cii-sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);
+ white-space:nowrap}
+.cii-cards{display:grid;grid-template-columns:repeat(4,minmax(0,1fr));gap:.75rem}
+.cii-card{background:#F3F5F8;border-radius:.5rem;padding:.55rem .8rem}
+.cii-card p{margin:0;line-height:1.35}
+.cii-label{font-size:.9rem;color:#3D4150}
+.cii-value{font-size:1.6rem;font-weight:600;color:#1F1F1F}
+.cii-note{font-size:.85rem;color:#3D4150}
+.cii-bar{width:100%;height:.9rem;margin:.7rem 0 .15rem;display:block}
+.cii-legend{font-size:.85rem;color:#3D4150;margin:0}
+.cii-key{display:inline-block;width:.8rem;height:.8rem;margin:0 .3rem 0 .6rem;
+ vertical-align:-1px}
+.cii-key-pledged{background:#0072B2}.cii-key-received{background:#1F1F1F;height:.35rem}
+.cii-verdict{margin:.45rem 0 0;font-size:1rem}
+.cii-table{border-collapse:collapse;width:100%;font-size:.9rem}
+.cii-table th{text-align:left;font-weight:600;border-bottom:1px solid #BFC4CE;padding:.2rem .4rem}
+.cii-table td{border-bottom:1px solid #E4E7EC;padding:.2rem .4rem;vertical-align:top}
+.cii-data summary{cursor:pointer;font-size:.9rem;color:#1F1F1F}
+@media (max-width:640px){
+ .cii-cards{grid-template-columns:repeat(2,minmax(0,1fr))}
+ .cii-value{font-size:1.3rem}
+ [data-testid='stHorizontalBlock']:has([data-testid='stMetric']){flex-wrap:wrap !important;
+  flex-direction:row !important;gap:.5rem}
+ [data-testid='stHorizontalBlock']:has([data-testid='stMetric'])>[data-testid='stColumn']{
+  min-width:calc(50% - .5rem) !important;width:calc(50% - .5rem) !important;
+  flex:1 1 calc(50% - .5rem) !important}
+}
+</style>"""

@@ -68,15 +68,48 @@ def main() -> None:
 
     left, right = st.columns(2, gap="large")
     with left:
-        st.subheader("By goal")
-        ui.chart(charts.goal_bars(counts, labels))
-        st.subheader("By host organisation")
-        ui.chart(charts.host_bars(figs.count_by_host(table), labels))
+        st.header("By goal")
+        ui.chart(
+            charts.goal_bars(counts, labels),
+            "Achievements per goal: "
+            + "; ".join(
+                f"{g} {n}" for g, n in zip(counts["goal"], counts["achievements"], strict=True)
+            )
+            + ".",
+        )
+        st.header("By host organisation")
+        hosts = figs.count_by_host(table)
+        no_host = figs.without_host(table)
+        if hosts.empty:
+            ui.empty("No achievement in this selection is linked to a host organisation.")
+        else:
+            per_host = hosts.groupby("host_organisation", sort=False)["achievements"].sum()
+            ui.chart(
+                charts.host_bars(hosts, labels),
+                f"{len(per_host)} host organisations; the most, {per_host.iloc[0]}, at "
+                f"{per_host.index[0]}."
+                + (
+                    f" {no_host} achievements have no known host and are not shown."
+                    if no_host
+                    else ""
+                ),
+                ui.titled(hosts, TITLES | {"achievements": "Achievements"}),
+            )
     with right:
-        st.subheader("By quarter")
-        ui.chart(charts.quarter_stack(metrics.achievements_by_quarter(table, by="goal"), labels))
+        st.header("By quarter")
+        by_quarter = metrics.achievements_by_quarter(table, by="goal")
+        quarters = figs.quarter_labels(table["date"])
+        per_quarter = by_quarter.groupby("quarter")["achievements"].sum()
+        ui.chart(
+            charts.quarter_stack(by_quarter, labels, quarters),
+            f"Achievements in each of {len(quarters)} quarters, from {quarters[0]} to "
+            f"{quarters[-1]}; the busiest, {per_quarter.idxmax()}, had {per_quarter.max()}.",
+            ui.titled(
+                by_quarter, {"quarter": "Quarter", "goal": "Goal", "achievements": "Achievements"}
+            ),
+        )
 
-    st.subheader("All achievements")
+    st.header("All achievements")
     query = filters.search()
     found = figs.achievements_table(snapshot, period, goals, query)
     if found.empty:
@@ -88,6 +121,7 @@ def main() -> None:
             label="achievements",
             links={"Evidence": "Open evidence"},
             height=400,
+            widths={"Achievement": "large", "Date": 100, "Secondment ID": 110},
         )
 
 

@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from cii_sheets import dashboard_figures as figs
+from cii_sheets import headlines
 from dashboard import charts, data, ui
 
 PROBLEM_TITLES = {
@@ -16,6 +17,11 @@ PROBLEM_TITLES = {
     "value": "Value",
     "message": "What to do",
     "link": "Cell",
+}
+ALERT_TITLES = {
+    "overdue-pledge": "Overdue pledge",
+    "overdue-milestone": "Overdue milestone",
+    "secondments-outside-band": "Secondments outside the band",
 }
 OUTCOMES = {
     "ok": "No errors",
@@ -40,7 +46,10 @@ def sync_panel() -> None:
         icon=":material/sync:",
         help="Read the spreadsheet, check it and store a new snapshot, as the scheduled sync does.",
     )
-    st.caption(ui.plain(f"Source: {choice.description}" if choice.source else choice.description))
+    if choice.source is not None:
+        st.caption(f"Reads {figs.source_kind(choice.description)}, as the scheduled sync does.")
+    else:
+        st.caption(ui.plain(choice.description))
     if clicked and choice.source is not None:
         with st.spinner("Syncing: reading and checking the spreadsheet…"):
             outcome = data.sync_now(choice.source)
@@ -51,8 +60,10 @@ def sync_panel() -> None:
             errors = len(v.errors) if v else 0
             st.session_state["sync_note"] = (
                 "errors" if errors else "ok",
-                f"Stored sync run {outcome.run_id}: {errors} error(s), "
-                f"{len(v.warnings) if v else 0} warning(s), in {outcome.seconds:.1f} s.",
+                f"Stored sync run {outcome.run_id}: "
+                f"{headlines.plural(errors, 'error')}, "
+                f"{headlines.plural(len(v.warnings) if v else 0, 'warning')}, "
+                f"in {outcome.seconds:.1f} seconds.",
             )
         st.rerun()
 
@@ -69,7 +80,7 @@ def main() -> None:
     loaded = ctx.loaded
     latest, good = loaded.latest, loaded.last_good
 
-    st.subheader("Last sync")
+    st.header("Last sync")
     if latest is None:
         ui.empty(
             "No sync has run yet. Press Sync now (when a source is configured), or run "
@@ -80,12 +91,11 @@ def main() -> None:
         cols[0].markdown(
             f"**Finished:** {figs.uk_datetime(latest['finished_at'])}  \n"
             f"**Outcome:** {OUTCOMES.get(latest['outcome'], latest['outcome'])}  \n"
-            f"**Source:** {ui.plain(latest['source'])}"
+            f"**Source:** {figs.source_kind(latest['source']).capitalize()}"
         )
         cols[1].metric("Errors", int(latest["errors"] or 0))
-        cols[2].metric("API requests", int(latest["api_requests"] or 0))
+        cols[2].metric("Warnings", int(latest["warnings"] or 0))
         cols[3].metric("Rows left out", int(latest["rows_left_out"] or 0))
-        st.caption(f"Store: {ui.plain(data.display_url(ctx.url))}.")
         if latest["outcome"] == "failed":
             st.error(f"Why it failed: {ui.plain(latest['message'] or 'not recorded')}")
     sync_panel()
@@ -95,28 +105,34 @@ def main() -> None:
     problems = figs.problem_table(loaded.problems, good)
     errors = int((problems["severity"] == "error").sum())
     warnings = int((problems["severity"] == "warning").sum())
-    st.subheader(f"To fix: {errors} error(s), {warnings} warning(s)")
+    st.header(
+        f"To fix: {headlines.plural(errors, 'error')}, {headlines.plural(warnings, 'warning')}"
+    )
     st.caption(f"From sync run {good['id']}, finished {figs.uk_datetime(good['finished_at'])}.")
     if problems.empty:
         st.success("All clear: nothing to fix in the spreadsheet.")
     else:
         has_links = problems["link"].notna().any()
         shown = problems if has_links else problems.drop(columns=["link"])
+        shown = shown.assign(severity=shown["severity"].str.capitalize())
         ui.table(
             ui.titled(shown, PROBLEM_TITLES),
             "problems",
             label="problems",
             links={"Cell": "Open cell"} if has_links else None,
+            widths={"What to do": "large", "Value": "small", "Row": 50, "Severity": 80},
         )
 
-    st.subheader("Alerts for leadership")
+    st.header("Alerts for leadership")
     alerts = loaded.alerts
     if alerts.empty:
         st.caption("No alerts: nothing overdue and secondments within the band.")
     else:
         ui.table(
             ui.titled(
-                alerts[["code", "tab", "row", "message"]].astype({"row": "Int64"}),
+                alerts[["code", "tab", "row", "message"]]
+                .astype({"row": "Int64"})
+                .assign(code=alerts["code"].map(ALERT_TITLES).fillna("Alert")),
                 {"code": "Alert", "tab": "Tab", "row": "Row", "message": "Message"},
             ),
             "alerts",
@@ -125,14 +141,20 @@ def main() -> None:
 
     left, right = st.columns(2, gap="large")
     with left:
-        st.subheader("Problems over past syncs")
+        st.header("Problems over past syncs")
         history = figs.errors_by_run(loaded.runs)
         if len(history) < 2:
             st.caption("The line appears after two syncs.")
         else:
-            ui.chart(charts.errors_line(history))
+            last = history.iloc[-1]
+            ui.chart(
+                charts.errors_line(history),
+                f"Errors and warnings in each of the last {len(history)} syncs; the latest had "
+                f"{headlines.plural(int(last['errors']), 'error')} and "
+                f"{headlines.plural(int(last['warnings']), 'warning')}.",
+            )
     with right:
-        st.subheader("Tabs")
+        st.header("Tabs")
         stale = figs.stale_tabs(loaded.tabs)
         if stale:
             st.warning(
@@ -140,7 +162,7 @@ def main() -> None:
                 + ui.plain(", ".join(stale))
                 + "."
             )
-        tabs = loaded.tabs.assign(stale=loaded.tabs["stale"].map({True: "yes", False: ""}))
+        tabs = loaded.tabs.assign(stale=loaded.tabs["stale"].map({True: "Yes", False: "No"}))
         ui.table(
             ui.titled(
                 tabs[["tab", "rows", "left_out", "stale", "last_good_run_id"]],
@@ -160,6 +182,7 @@ def main() -> None:
         runs = loaded.runs.copy()
         runs["finished_at"] = pd.to_datetime(runs["finished_at"]).map(figs.uk_datetime)
         runs["outcome"] = runs["outcome"].map(OUTCOMES).fillna(runs["outcome"])
+        runs["source"] = runs["source"].map(figs.source_kind).str.capitalize()
         ui.table(
             ui.titled(
                 runs[
@@ -172,7 +195,6 @@ def main() -> None:
                         "warnings",
                         "alerts",
                         "rows_left_out",
-                        "api_requests",
                         "message",
                     ]
                 ],
@@ -185,7 +207,6 @@ def main() -> None:
                     "warnings": "Warnings",
                     "alerts": "Alerts",
                     "rows_left_out": "Rows left out",
-                    "api_requests": "API requests",
                     "message": "Message",
                 },
             ),

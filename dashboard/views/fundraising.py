@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from cii_sheets import dashboard_figures as figs
-from cii_sheets import metrics
+from cii_sheets import headlines, metrics
 from dashboard import charts, data, filters, ui
 
 TOP_FUNDERS = 20
@@ -54,46 +54,67 @@ def main() -> None:
     cols[3].metric("Overdue", figs.gbp(selection.overdue_gbp))
     cols[4].metric("Expected pipeline", figs.gbp(selection.expected_gbp))
 
-    st.subheader("Pace towards the target")
+    st.header("Pace towards the target")
     whole = figs.fundraising_selection(snapshot, ctx.as_of, figs.ALL_TIME, chosen)
     running = metrics.cumulative(whole.pledges, whole.payments)
-    outlook = figs.projection(running, settings, ctx.as_of)
+    outlook = headlines.pace(running, whole.expected_gbp, settings, ctx.as_of)
     if chosen:
         st.caption(
             "The pace line is for the whole target; the lines show only the chosen funders, so "
             "no projection is made. Clear the funder filter to see where the pace lands."
         )
     else:
-        (st.success if outlook.on_track else st.warning)(outlook.sentence)
+        st.markdown(f"**Pace:** {ui.plain(outlook.sentence)}")
     ui.chart(
         charts.pace_chart(
             figs.up_to(figs.thin_steps(running), ctx.as_of),
             figs.pace_line(settings),
             target,
             ctx.as_of,
-        )
+        ),
+        f"Confirmed pledges reach {figs.gbp(whole.pledged_gbp)} and payments received "
+        f"{figs.gbp(whole.received_gbp)} by {figs.uk_date(ctx.as_of)}, against a "
+        f"{figs.gbp(target)} target and a straight line from "
+        f"{figs.uk_date(settings.programme_start)} to {figs.uk_date(settings.programme_end)}.",
     )
 
     left, right = st.columns(2, gap="large")
     funder_totals = metrics.by_funder(selection.pledges, selection.payments)
     with left:
-        st.subheader("By funder")
+        st.header("By funder")
         if funder_totals.empty:
             ui.empty("No pledges or payments in this selection.")
         else:
             shown = funder_totals.head(TOP_FUNDERS)
             if len(funder_totals) > TOP_FUNDERS:
                 st.caption(f"The {TOP_FUNDERS} largest of {len(funder_totals)} funders.")
-            ui.chart(charts.funder_bars(shown))
+            top = shown.iloc[0]
+            ui.chart(
+                charts.funder_bars(shown),
+                f"{len(funder_totals)} funders; the largest, {top['funder']}, pledged "
+                f"{figs.gbp(top['pledged_gbp'])} and paid {figs.gbp(top['received_gbp'])}.",
+                ui.titled(shown[["funder", "pledged_gbp", "received_gbp"]], _TITLES),
+            )
     years = metrics.by_financial_year(
         selection.pledges, selection.payments, settings.fy_start_month
     )
     with right:
-        st.subheader("By financial year")
+        st.header("By financial year")
         if years.empty:
             ui.empty("No pledges or payments in this selection.")
         else:
-            ui.chart(charts.fy_bars(years))
+            every = figs.financial_years(
+                settings, pledges["date_pledged"], payments["date_received"]
+            )
+            if not period.is_all:
+                every = [y for y in every if y in set(years["financial_year"])] or every
+            best = years.loc[years["pledged_gbp"].idxmax()]
+            ui.chart(
+                charts.fy_bars(years, every),
+                f"Pledged and received in each of {len(every)} financial years; the most "
+                f"pledged was {figs.gbp(best['pledged_gbp'])} in {best['financial_year']}.",
+                ui.titled(years, _TITLES),
+            )
 
     with st.expander("Totals by funder and by financial year"):
         ui.table(
@@ -107,14 +128,14 @@ def main() -> None:
             label="totals by financial year",
         )
 
-    st.subheader("Overdue pledges")
+    st.header("Overdue pledges")
     overdue = figs.overdue_table(selection.pledges)
     if overdue.empty:
         st.caption("Nothing overdue: every confirmed pledge past its Due by date is paid in full.")
     else:
         ui.table(overdue, "overdue-pledges", label="overdue pledges")
 
-    st.subheader("Pledges")
+    st.header("Pledges")
     pledge_rows = figs.pledge_table(selection.pledges)
     if pledge_rows.empty:
         ui.empty("No pledges in this selection. Choose another period or funder.")
@@ -124,6 +145,14 @@ def main() -> None:
         ui.empty("No payments recorded yet — add them in the Payments tab.")
 
 
+_TITLES = {
+    "funder": "Funder",
+    "financial_year": "Financial year",
+    "pledged_gbp": "Pledged (£)",
+    "expected_gbp": "Expected (£)",
+    "received_gbp": "Received (£)",
+    "outstanding_gbp": "Outstanding (£)",
+}
 _MONEY_TITLES = {
     "pledged_gbp": "Pledged (£)",
     "expected_gbp": "Expected (£)",

@@ -1,112 +1,161 @@
-"""Overview: where the Initiative stands today, in a minute."""
+"""Overview: five answers on the first screen, in words and numbers, drawn on the server.
+
+How much of the target, are we on pace, who is seconded now, what has been achieved per goal,
+and can the figures be trusted. No interactive chart here: the one picture (pledged and received
+against the target) is a small SVG drawn on the server, so the page opens about as fast as a
+one-line page.
+"""
 
 from __future__ import annotations
+
+from html import escape
 
 import streamlit as st
 
 from cii_sheets import dashboard_figures as figs
-from cii_sheets import metrics
-from dashboard import charts, data, ui
+from cii_sheets import headlines, metrics
+from dashboard import data, ui
+
+
+def progress_svg(pledged: float, received: float, target: float) -> str:
+    """Pledged and received as two bars against the target, with a text alternative."""
+    width = 100.0
+
+    def part(amount: float) -> float:
+        return round(min(1.0, max(0.0, amount / target)) * width, 2) if target else 0.0
+
+    label = (
+        f"Pledged {metrics.gbp(pledged)} and received {metrics.gbp(received)} "
+        f"of the {metrics.gbp(target)} target."
+    )
+    return (
+        f'<svg class="cii-bar" viewBox="0 0 {width:g} 10" preserveAspectRatio="none" '
+        f'role="img" aria-label="{escape(label)}"><title>{escape(label)}</title>'
+        f'<rect width="{width:g}" height="10" fill="#E4E7EC"/>'
+        f'<rect width="{part(pledged)}" height="10" fill="#0072B2"/>'
+        f'<rect y="6" width="{part(received)}" height="4" fill="#1F1F1F"/></svg>'
+    )
+
+
+def card(label: str, value: str, *notes: str) -> str:
+    lines = "".join(f'<p class="cii-note">{escape(n)}</p>' for n in notes if n)
+    return (
+        f'<div class="cii-card"><p class="cii-label">{escape(label)}</p>'
+        f'<p class="cii-value">{escape(value)}</p>{lines}</div>'
+    )
 
 
 def main() -> None:
     ctx = data.current()
-    ui.header(
-        ctx,
-        "Overview",
-        "Fundraising against the target, secondments running today, achievements towards the "
-        "three goals and milestones, as of today.",
-    )
+    st.title("Overview")
     if ui.no_data(ctx):
+        ui.freshness(ctx)
         return
-    f = ctx.figures
-    settings = ctx.snapshot.settings
+    f, snapshot, settings = ctx.figures, ctx.snapshot, ctx.snapshot.settings
+    target = f.target_gbp
+    change = headlines.changes(snapshot, ctx.as_of)
+    running = metrics.cumulative(snapshot["pledges"], snapshot["payments"])
+    verdict = headlines.pace(running, f.expected_gbp, settings, ctx.as_of)
+    share = (lambda amount: f"{100 * amount / target:.0f}% of the target") if target else str
 
-    st.subheader("Fundraising")
-    st.progress(
-        min(1.0, max(0.0, f.percent_of_target / 100)),
-        text=f"{f.percent_of_target:g}% of the {figs.gbp(f.target_gbp)} target pledged "
-        f"(confirmed pledges)",
+    # 1. How much of the target? (and the change since the quarter's end for each figure)
+    cards = [
+        card(
+            "Pledged",
+            figs.gbp(f.pledged_gbp),
+            f"{share(f.pledged_gbp)} of {headlines.about_gbp(target)}" if target else "",
+            change["pledged"].words(money=True),
+        ),
+        card(
+            "Received",
+            figs.gbp(f.received_gbp),
+            share(f.received_gbp) if target else "",
+            change["received"].words(money=True),
+        ),
+        card(
+            "Seconded now",
+            headlines.plural(f.active_secondments, "secondment"),
+            f"{f.active_fte:g} FTE",
+            change["secondments"].words(),
+        ),
+        card(
+            "Achievements",
+            f"{len(snapshot['achievements']):,}",
+            "since the programme started",
+            change["achievements"].words(),
+        ),
+    ]
+    # 2. Are we on pace?
+    st.html(
+        '<section class="cii-answers" aria-label="Headline figures">'
+        f'<div class="cii-cards">{"".join(cards)}</div>'
+        f"{progress_svg(f.pledged_gbp, f.received_gbp, target)}"
+        '<p class="cii-legend"><span class="cii-key cii-key-pledged"></span>Pledged '
+        '<span class="cii-key cii-key-received"></span>Received, against the '
+        f"{escape(figs.gbp(target))} target</p>"
+        f'<p class="cii-verdict"><strong>Pace:</strong> {escape(verdict.sentence)}</p>'
+        "</section>"
     )
-    cols = st.columns(5)
-    cols[0].metric(
-        "Pledged",
-        figs.gbp(f.pledged_gbp),
-        help="Confirmed pledges. Expected ones are the pipeline; withdrawn ones are not counted.",
-    )
-    cols[1].metric("Received", figs.gbp(f.received_gbp), help="Every payment recorded.")
-    cols[2].metric(
-        "Outstanding", figs.gbp(f.outstanding_gbp), help="Confirmed but not yet received."
-    )
-    cols[3].metric(
-        "Overdue", figs.gbp(f.overdue_gbp), help="Outstanding on pledges whose Due by has passed."
-    )
-    cols[4].metric("Expected pipeline", figs.gbp(f.expected_gbp), help="Pledges marked Expected.")
-    if f.granted_gbp:
-        st.caption(f"Granted to projects outside the GLA so far: {figs.gbp(f.granted_gbp)}.")
 
-    left, right = st.columns(2, gap="large")
-    with left:
-        st.subheader("Secondments today")
-        c = st.columns(2)
-        c[0].metric("Secondments active", f"{f.active_secondments}")
-        c[1].metric("FTE active", f"{f.active_fte:g}")
-        low, high = settings.min_secondments, settings.max_secondments
-        band = metrics.outside_band(ctx.snapshot, ctx.as_of)  # as the alert decides
+    seconded, goals, trust = st.columns([1.15, 1.15, 1], gap="medium")
+    # 3. Who is seconded now?
+    with seconded:
+        st.header("Who is seconded now")
+        now = headlines.running_table(snapshot, ctx.as_of)
+        if now.empty:
+            st.markdown("No secondment is running today.")
+        else:
+            st.html(ui.html_table(now, "Secondments running today"))
+        band = metrics.outside_band(snapshot, ctx.as_of)
         if band is not None:
-            st.warning(
-                f"{band[0]} secondments are running; the Settings tab asks for "
-                f"between {low} and {high} at once.",
-                icon=":material/warning:",
-            )
-        elif settings.programme_start <= ctx.as_of <= settings.programme_end:
-            st.caption(f"Within the band of {low} to {high} at once set in the Settings tab.")
-        else:
-            st.caption(
-                f"The band of {low} to {high} at once set in the Settings tab applies from "
-                f"{figs.uk_date(settings.programme_start)} to "
-                f"{figs.uk_date(settings.programme_end)}, the programme's dates."
-            )
-        st.subheader("Milestones")
-        m = f.milestones
-        c = st.columns(3)
-        c[0].metric("Milestones overdue", m["overdue"])
-        c[1].metric("Milestones done", m["done"])
-        c[2].metric("Milestones upcoming", m["upcoming"])
-        overdue = figs.milestone_points(ctx.snapshot, ctx.as_of)
-        overdue = overdue[overdue["state"] == "overdue"]
-        for row in overdue.itertuples():
             st.markdown(
-                f"- :red[Overdue] **{ui.plain(row.milestone)}**, "
-                f"planned {figs.uk_date(row.planned_date)}"
+                f"**Outside the band:** {band[0]} running; Settings asks for "
+                f"{band[1]} to {band[2]} at once."
             )
-    with right:
-        period = figs.this_financial_year(settings, ctx.as_of)
-        label = figs.fy_label(ctx.as_of, settings.fy_start_month)
-        st.subheader(f"Achievements this financial year ({label})")
-        table = figs.achievements_table(ctx.snapshot, period)
-        counts = figs.count_by_goal(table, ctx.goal_labels)
-        c = st.columns(len(counts)) if len(counts) else []
-        for col, row in zip(c, counts.itertuples(), strict=True):
-            col.metric(ui.plain(row.goal), row.achievements)
-        if table.empty:
-            ui.empty(
-                f"No achievements recorded for {label} yet — add them in the Achievements tab."
+    # 4. What has been achieved, per goal?
+    with goals:
+        st.header("Achievements by goal")
+        table = headlines.goals_table(snapshot, ctx.as_of)
+        shown = table.assign(
+            goal=[
+                f"{g} (quiet: none since {figs.uk_date(last)})"
+                if quiet and not _missing(last)
+                else f"{g} (quiet: none yet)"
+                if quiet
+                else g
+                for g, quiet, last in zip(table["goal"], table["quiet"], table["last"], strict=True)
+            ]
+        )
+        st.html(
+            ui.html_table(
+                shown[["goal", "since_start", "last_12_months"]].rename(
+                    columns={
+                        "goal": "Goal",
+                        "since_start": "Since the start",
+                        "last_12_months": "Last 12 months",
+                    }
+                ),
+                "Achievements per goal, since the start and in the last 12 months",
             )
-        else:
-            ui.chart(charts.goal_bars(counts, list(ctx.goal_labels.values())))
-        since = ", ".join(f"{g} {n}" for g, n in f.achievements_by_goal.items())
-        st.caption(f"Since the programme started: {ui.plain(since)}.")
+        )
+        if table["quiet"].any():
+            st.caption("Quiet: no achievement recorded in the last six months.")
+    # 5. Can I trust it?
+    with trust:
+        st.header("Can I trust it?")
+        ui.freshness(ctx, compact=True)
 
     alerts = ctx.loaded.alerts
     if not alerts.empty:
-        with st.expander(f"Alerts for leadership ({len(alerts)})", expanded=True):
-            st.markdown("\n".join(f"- {ui.plain(m)}" for m in alerts["message"].head(SHOW_ALERTS)))
-            if len(alerts) > SHOW_ALERTS:
-                st.caption(f"The first {SHOW_ALERTS} of {len(alerts)}.")
-                st.page_link(
-                    "views/data_quality.py", label="See every alert", icon=":material/list:"
-                )
+        st.header("Alerts for leadership")
+        st.markdown("\n".join(f"- {ui.plain(m)}" for m in alerts["message"].head(SHOW_ALERTS)))
+        if len(alerts) > SHOW_ALERTS:
+            st.caption(f"The first {SHOW_ALERTS} of {len(alerts)}.")
+            st.page_link("views/data_quality.py", label="See every alert", icon=":material/list:")
+
+
+def _missing(value: object) -> bool:
+    return value is None or str(value) == "NaT"
 
 
 SHOW_ALERTS = 8

@@ -53,12 +53,16 @@ def main() -> None:
     goals = filters.goals(ctx.goal_labels)
 
     cols = st.columns(4)
-    cols[0].metric("Secondments active", f.active_secondments)
+    cols[0].metric(
+        "Secondments active",
+        f.active_secondments,
+        help="Running today: Status Active and today between the start and end dates.",
+    )
     cols[1].metric("FTE active", f"{f.active_fte:g}")
     cols[2].metric("Band (Settings)", f"{settings.min_secondments}–{settings.max_secondments}")
     cols[3].metric("Milestones overdue", f.milestones["overdue"])
 
-    st.subheader("Secondments")
+    st.header("Secondments")
     bars = figs.secondment_bars(snapshot, period, goals)
     if secondments.empty:
         ui.empty("No secondments recorded yet — add them in the Secondments tab.")
@@ -66,7 +70,12 @@ def main() -> None:
         ui.empty("No secondments in this period or for these goals.")
     else:
         st.caption("Each bar is one secondment, labelled with its FTE; the dashed line is today.")
-        ui.chart(charts.gantt(bars, list(ctx.goal_labels.values()), ctx.as_of))
+        ui.chart(
+            charts.gantt(bars, list(ctx.goal_labels.values()), ctx.as_of),
+            f"{len(bars)} secondments at {bars['host_organisation'].nunique()} host "
+            f"organisations, from {figs.uk_date(bars['start_date'].min())} to "
+            f"{figs.uk_date(bars['end_date'].max())}; {f.active_secondments} running today.",
+        )
         with st.expander("Secondments table"):
             ui.table(
                 ui.titled(bars[list(SECONDMENT_TITLES)], SECONDMENT_TITLES),
@@ -74,7 +83,7 @@ def main() -> None:
                 label="secondments",
             )
 
-    st.subheader("Milestones")
+    st.header("Milestones")
     points = figs.milestone_points(snapshot, ctx.as_of, period)
     if milestones.empty:
         ui.empty("No milestones recorded yet — add them in the Milestones tab.")
@@ -82,13 +91,19 @@ def main() -> None:
         ui.empty("No milestones in this period.")
     else:
         st.caption(
-            "Hollow marks are planned dates, filled marks actual dates. Overdue milestones "
-            "(planned date passed, no actual date) are red triangles."
+            "Hollow marks are planned dates, filled marks actual dates. Done milestones are "
+            "green circles, upcoming ones grey squares, and overdue ones (planned date passed, "
+            "no actual date) orange triangles."
         )
-        ui.chart(charts.milestones_chart(points, ctx.as_of))
+        states = points["state"].value_counts()
+        ui.chart(
+            charts.milestones_chart(points, ctx.as_of),
+            f"{len(points)} milestones: {states.get('Done', 0)} done, "
+            f"{states.get('Overdue', 0)} overdue, {states.get('Upcoming', 0)} upcoming.",
+        )
         ui.table(ui.titled(points, MILESTONE_TITLES), "milestones", label="milestones")
 
-    st.subheader("Secondments at once")
+    st.header("Secondments at once")
     if secondments.empty:
         ui.empty("No secondments recorded yet — add them in the Secondments tab.")
     else:
@@ -100,7 +115,9 @@ def main() -> None:
         ui.chart(
             charts.concurrency_chart(
                 steps, settings.min_secondments, settings.max_secondments, ctx.as_of
-            )
+            ),
+            f"At most {int(steps['count'].max())} secondments ran at once; "
+            f"{f.active_secondments} are running today.",
         )
 
 
