@@ -63,7 +63,7 @@ def freshness(ctx: Context, link_to_fixes: bool = True, *, compact: bool = False
     else:
         st.caption(line)
     for warning in fresh.warnings:
-        st.markdown(f":material/warning: **Check:** {plain(warning)}")
+        st.warning(plain(warning), icon=":material/warning:")
     if not fresh.has_data:
         return
     left_out = headlines.left_out_sentence(ctx.loaded.tabs)

@@ -56,20 +56,23 @@ def main() -> None:
     change = headlines.changes(snapshot, ctx.as_of)
     running = metrics.cumulative(snapshot["pledges"], snapshot["payments"])
     verdict = headlines.pace(running, f.expected_gbp, settings, ctx.as_of)
-    share = (lambda amount: f"{100 * amount / target:.0f}% of the target") if target else str
+    aim = headlines.about_gbp(target)
+
+    def share(amount: float) -> str:
+        return f"{100 * amount / target:.0f}% of the {aim} target" if target else ""
 
     # 1. How much of the target? (and the change since the quarter's end for each figure)
     cards = [
         card(
             "Pledged",
             figs.gbp(f.pledged_gbp),
-            f"{share(f.pledged_gbp)} of {headlines.about_gbp(target)}" if target else "",
+            share(f.pledged_gbp),
             change["pledged"].words(money=True),
         ),
         card(
             "Received",
             figs.gbp(f.received_gbp),
-            share(f.received_gbp) if target else "",
+            share(f.received_gbp),
             change["received"].words(money=True),
         ),
         card(
