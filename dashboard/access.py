@@ -128,11 +128,10 @@ def gate(settings: Config, secrets: Mapping[str, Any]) -> None:
             icon=":material/lock:",
         )
         st.stop()
-    st.warning(
-        "Open access: no login is set up, so anyone who can open this address sees these "
-        "figures and the secondees' names. The admin can require a Google or Microsoft login "
-        "(see the README).",
-        icon=":material/lock_open:",
+    st.caption(  # one quiet line: a banner here would push the figures off the first screen
+        ":material/lock_open: Open access: no login is set up, so anyone who can open this "
+        "address sees these figures and the secondees' names. The admin can require a Google "
+        "or Microsoft login (see the README)."
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from html import escape
 from typing import Any
 
@@ -170,16 +170,33 @@ def titled(frame: pd.DataFrame, names: Mapping[str, str]) -> pd.DataFrame:
     return frame.rename(columns=dict(names))
 
 
-def html_table(frame: pd.DataFrame, caption: str) -> str:
-    """A small table as plain HTML (no grid component to load), its caption for screen readers."""
+def html_table(
+    frame: pd.DataFrame,
+    caption: str,
+    *,
+    nowrap: Sequence[str] = (),
+    notes: Sequence[str] | None = None,
+) -> str:
+    """A small table as plain HTML (no grid component to load), its caption for screen readers.
+
+    `nowrap` names columns kept on one line; `notes` adds a short line under each row's first
+    cell (such as "quiet: none since 14 Sep 2023").
+    """
+    keep = {i for i, c in enumerate(frame.columns) if c in set(nowrap)}
     head = "".join(f'<th scope="col">{escape(str(c))}</th>' for c in frame.columns)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{escape(_cell(v))}</td>" for v in row) + "</tr>"
-        for row in frame.itertuples(index=False)
-    )
+    rows = []
+    for n, row in enumerate(frame.itertuples(index=False)):
+        cells = []
+        for i, value in enumerate(row):
+            text = escape(_cell(value))
+            if i == 0 and notes and notes[n]:
+                text += f'<span class="cii-quiet">{escape(notes[n])}</span>'
+            attr = ' class="cii-nowrap"' if i in keep else ""
+            cells.append(f"<td{attr}>{text}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
     return (
         f'<table class="cii-table"><caption class="cii-sr">{escape(caption)}</caption>'
-        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
     )
 
 
@@ -218,9 +235,13 @@ def chart(built: alt.TopLevelMixin, summary: str, frame: pd.DataFrame | None = N
 STYLE = """<style>
 [data-testid='stMainBlockContainer']{padding-top:2.2rem;padding-bottom:2rem}
 [data-testid='stCaptionContainer'],[data-testid='stCaptionContainer'] p,
-[data-testid='stWidgetLabel'] p,[data-testid='stMetricLabel'] p{color:#3D4150}
-h1{padding-top:0 !important;padding-bottom:.4rem !important}
+[data-testid='stWidgetLabel'] p,[data-testid='stMetricLabel'] p{color:#3D4150 !important;
+ opacity:1 !important}
+h1{padding-top:0 !important;padding-bottom:.3rem !important;font-size:2.2rem !important}
 h2{font-size:1.3rem !important;padding:.5rem 0 .2rem !important}
+[data-testid='stMetricLabel'] *{white-space:normal !important;overflow:visible !important;
+ text-overflow:clip !important}
+[data-testid='stAlertContainer']{padding:.5rem .8rem !important}
 .cii-sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);
  white-space:nowrap}
 .cii-cards{display:grid;grid-template-columns:repeat(4,minmax(0,1fr));gap:.75rem}
@@ -229,17 +250,20 @@ h2{font-size:1.3rem !important;padding:.5rem 0 .2rem !important}
 .cii-label{font-size:.9rem;color:#3D4150}
 .cii-value{font-size:1.6rem;font-weight:600;color:#1F1F1F}
 .cii-note{font-size:.85rem;color:#3D4150}
-.cii-bar{width:100%;height:.9rem;margin:.7rem 0 .15rem;display:block}
+.cii-bar{width:100%;height:.9rem;margin:.6rem 0 .1rem;display:block}
 .cii-legend{font-size:.85rem;color:#3D4150;margin:0}
 .cii-key{display:inline-block;width:.8rem;height:.8rem;margin:0 .3rem 0 .6rem;
  vertical-align:-1px}
 .cii-key-pledged{background:#0072B2}.cii-key-received{background:#1F1F1F;height:.35rem}
 .cii-verdict{margin:.45rem 0 0;font-size:1rem}
-.cii-table{border-collapse:collapse;width:100%;font-size:.9rem}
+.cii-table{border-collapse:collapse;width:100%;font-size:.85rem;line-height:1.3}
 .cii-table th{text-align:left;font-weight:600;border-bottom:1px solid #BFC4CE;padding:.2rem .4rem}
 .cii-table td{border-bottom:1px solid #E4E7EC;padding:.2rem .4rem;vertical-align:top}
+.cii-table .cii-nowrap{white-space:nowrap}
+.cii-quiet{display:block;font-size:.8rem;color:#3D4150}
 .cii-data summary{cursor:pointer;font-size:.9rem;color:#1F1F1F}
 @media (max-width:640px){
+ [data-testid='stMainBlockContainer']{padding-top:3.8rem}
  .cii-cards{grid-template-columns:repeat(2,minmax(0,1fr))}
  .cii-value{font-size:1.3rem}
  [data-testid='stHorizontalBlock']:has([data-testid='stMetric']){flex-wrap:wrap !important;

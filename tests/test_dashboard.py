@@ -170,7 +170,7 @@ def test_overview_answers_the_five_questions(sample: dict, monkeypatch: pytest.M
     for row in headlines.goals_table(snapshot, today).itertuples():
         assert f"{row.goal}" in words
         assert f"{row.since_start} {row.last_12_months}" in words
-    assert "quiet: none since" in words
+    assert "Quiet: none since" in words
     # 5. Can I trust it: freshness (no file path) and what errors leave out, in money.
     assert "Data as of " in words and "from the workbook." in words
     assert str(sample["workbook"]) not in page and "sqlite" not in page

@@ -37,17 +37,18 @@ def main() -> None:
 
     quiet = figs.quiet_goals(snapshot, ctx.as_of)
     if not quiet.empty:
-        lines = [
-            f"- **{ui.plain(row.goal)}**: "
+        gone = "; ".join(
+            f"{ui.plain(row.goal)} ("
             + (
-                f"the last was on {figs.uk_date(row.last_achievement)}"
+                f"last on {figs.uk_date(row.last_achievement)}"
                 if not pd.isna(row.last_achievement)
                 else "none recorded yet"
             )
+            + ")"
             for row in quiet.itertuples()
-        ]
+        )
         st.warning(
-            "No achievement recorded in the last six months for:\n" + "\n".join(lines),
+            f"Quiet goals, with no achievement in the last six months: {gone}.",
             icon=":material/flag:",
         )
 
