@@ -90,8 +90,6 @@ TABS_STATE = sa.Table(
     sa.Column("left_out", sa.Integer, nullable=False),
     sa.Column("stale", sa.Boolean, nullable=False),
     sa.Column("last_good_run_id", sa.Integer),
-    sa.Column("left_out_gbp", sa.Float),  # money in the rows left out, where it could be read
-    sa.Column("left_out_unpriced", sa.Integer),  # rows left out whose amount could not be read
 )
 PROBLEMS = sa.Table(
     "problems",
@@ -204,18 +202,6 @@ def _store_errors(action: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
     return wrap
 
 
-def _add_missing_columns(engine: Engine) -> None:
-    """Columns added to the tabs table since a store was made (create_all adds only tables)."""
-    have = {c["name"] for c in sa.inspect(engine).get_columns(TABS_STATE.name)}
-    with engine.begin() as conn:
-        for column in TABS_STATE.columns:
-            if column.name not in have:
-                kind = column.type.compile(dialect=engine.dialect)
-                conn.execute(
-                    sa.text(f"ALTER TABLE {TABS_STATE.name} ADD COLUMN {column.name} {kind}")
-                )
-
-
 def _first_line(exc: sa.exc.SQLAlchemyError) -> str:
     reason = exc.orig if isinstance(exc, sa.exc.DBAPIError) else exc
     return f"{type(exc).__name__}: {str(reason).splitlines()[0] if str(reason) else ''}"
@@ -258,7 +244,6 @@ class Store:
             ) from None
         try:
             metadata.create_all(self.engine)
-            _add_missing_columns(self.engine)
         except sa.exc.SQLAlchemyError as exc:
             raise CiiSheetsError(
                 f"Cannot open the store at {shown} ({_first_line(exc)}). Check the --store URL "
@@ -407,8 +392,6 @@ class Store:
                     if name != "Settings"
                     else result.rows,
                     "left_out": result.left_out,
-                    "left_out_gbp": result.left_out_gbp,
-                    "left_out_unpriced": result.left_out_unpriced,
                     "stale": result.broken,
                     "last_good_run_id": (before.last_good_run_id if before else None)
                     if result.broken

@@ -39,8 +39,6 @@ class TabResult:
     broken: bool = False  # missing, or a required column missing: keep the last good rows
     rows: int = 0  # non-blank data rows read
     left_out: int = 0  # rows kept out of the figures because of an error
-    left_out_gbp: float = 0.0  # the money in those rows, where it could be read
-    left_out_unpriced: int = 0  # those rows (of a tab with money) whose amount could not be read
 
 
 @dataclass
@@ -199,11 +197,6 @@ def validate(raw: RawSpreadsheet, as_of: dt.date) -> Validation:
         good = frame.typed.loc[~frame.bad].reset_index(drop=True)
         snapshot.tables[frame.tab.table] = good
         results[name].left_out = int(frame.bad.sum())
-        money = next((k for k in ("amount_gbp", "amount_awarded_gbp") if k in frame.typed), None)
-        if money is not None:  # what the errors leave out, in money, for the dashboard
-            amounts = pd.to_numeric(frame.typed.loc[frame.bad, money], errors="coerce")
-            results[name].left_out_gbp = round(float(amounts.sum()), 2)
-            results[name].left_out_unpriced = int(amounts.isna().sum())
     snapshot.tables[schema.SECONDMENT_GOALS_TABLE] = _secondment_goals(snapshot)
     _check_overpaid(frames, snapshot)
 
