@@ -382,6 +382,8 @@ def _noun(tab: schema.Tab) -> str:
         "Milestones": "milestone",
         "Achievements": "achievement",
         "Grants": "grant",
+        "Learning": "finding",
+        "Impact": "impact statement",
     }
     return nouns.get(tab.name, "row")
 
@@ -505,6 +507,8 @@ def _check_window(frames: dict[str, _TabFrame], settings: Settings) -> None:
         "Milestones": ("planned_date", "actual_date"),
         "Achievements": ("date",),
         "Grants": ("award_date",),
+        "Learning": ("date",),
+        "Impact": ("date",),
     }
     for name, keys in checked.items():
         frame = frames.get(name)

@@ -1,0 +1,128 @@
+"""The Learning and Impact tabs: validated like the others, stored, reported, in the sample."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from conftest import MESSY_TABS, write_workbook
+
+from cii_sheets import report, schema, sync
+from cii_sheets.sample import IMPACT, LEARNING, write_sample
+from cii_sheets.sources.workbook import WorkbookSource
+from cii_sheets.store import Store
+from cii_sheets.template import new_template
+
+AS_OF = dt.date(2019, 6, 30)
+
+LEARNING_ROWS: list[list[object]] = [
+    ["Date", "Finding", "Source", "Theme", "Goal", "Evidence link"],
+    ["03/09/2018", "Be clear on roles", "Learning partner", "Roles", "G1, Young Londoners", None],
+    ["TBC", "A finding with no date yet", "Advisory Panel", None, None, None],
+    ["12/03/2019", "", "Secondee reflection", None, None, None],
+    ["14/03/2019", "Plan cover early", "Advisory Panel", None, "Civic engagment", None],
+    ["15/03/2019", "Link that is not a link", "Advisory Panel", None, None, "www.example.org"],
+]
+IMPACT_ROWS: list[list[object]] = [
+    ["Date", "Statement", "Who benefits", "Goal", "Evidence link"],
+    ["03/09/2018", "Funders tested a new approach", "funders", None, None],
+    ["04/09/2018", "Londoners gained", "Everyone", "G2", None],
+    ["05/09/2018", "The GLA gained capacity", "the GLA", "G9", None],
+]
+
+
+def _messy_with(tmp_path: Path) -> Path:
+    tabs = {**MESSY_TABS, "Learning": LEARNING_ROWS, "Impact": IMPACT_ROWS}
+    return write_workbook(tmp_path / "book.xlsx", tabs)
+
+
+def test_bad_rows_are_named_and_left_out_good_rows_kept(tmp_path: Path) -> None:
+    outcome = sync.check(WorkbookSource(_messy_with(tmp_path)), AS_OF)
+    validation = outcome.validation
+    assert validation is not None
+
+    found = {
+        (p.tab, p.row, p.column, p.severity.value)
+        for p in validation.problems
+        if p.tab in ("Learning", "Impact")
+    }
+    assert found == {
+        ("Learning", 3, "Date", "error"),
+        ("Learning", 4, "Finding", "error"),
+        ("Learning", 5, "Goal", "error"),
+        ("Learning", 6, "Evidence link", "error"),
+        ("Impact", 3, "Who benefits", "error"),
+        ("Impact", 4, "Goal", "error"),
+    }
+    messages = {(p.tab, p.row): p.message for p in validation.problems}
+    assert "Civic engagement" in messages[("Learning", 5)]  # did you mean
+    assert "Londoners and communities" in messages[("Impact", 3)]  # the choices are listed
+    assert "finding" in messages[("Learning", 4)]
+
+    learning = validation.snapshot["learning"]
+    assert learning["finding"].tolist() == ["Be clear on roles"]
+    assert learning["goals"].tolist() == ["G1,G2"]
+    impact = validation.snapshot["impact"]
+    assert impact["who_benefits"].tolist() == ["Funders"]  # any case, stored as the choice
+    assert validation.left_out["Learning"] == 4
+    assert validation.left_out["Impact"] == 2
+
+
+def test_problems_reach_the_sync_report(tmp_path: Path) -> None:
+    outcome = sync.check(WorkbookSource(_messy_with(tmp_path)), AS_OF)
+    assert outcome.validation is not None
+    rows = report.report_rows(outcome.validation, {"Learning": 11, "Impact": 12}, dt.datetime.now())
+    cells = [
+        (r[1]["userEnteredValue"]["stringValue"], r[2]["userEnteredValue"]["numberValue"])
+        for r in rows[2:]
+        if r[1]["userEnteredValue"]["stringValue"] in ("Learning", "Impact")
+    ]
+    assert ("Learning", 5) in cells and ("Impact", 3) in cells
+    link = next(r[6] for r in rows[2:] if r[1]["userEnteredValue"]["stringValue"] == "Impact")
+    assert link["userEnteredValue"]["formulaValue"].startswith('=HYPERLINK("#gid=12&range=C')
+
+
+def test_the_tabs_are_optional(tmp_path: Path) -> None:
+    outcome = sync.check(WorkbookSource(write_workbook(tmp_path / "b.xlsx", MESSY_TABS)), AS_OF)
+    assert outcome.validation is not None
+    assert not [p for p in outcome.validation.problems if p.tab in ("Learning", "Impact")]
+    assert "Learning" not in outcome.validation.stale_tabs
+
+
+def test_a_missing_required_column_keeps_the_last_good_copy(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    sync.run(WorkbookSource(_messy_with(tmp_path)), url, AS_OF)
+    broken = [["Date", "Finding", "Theme"], ["01/01/2019", "No source column", None]]
+    path = write_workbook(
+        tmp_path / "broken.xlsx", {**MESSY_TABS, "Learning": broken, "Impact": IMPACT_ROWS}
+    )
+    outcome = sync.run(WorkbookSource(path), url, AS_OF)
+    assert outcome.validation is not None
+    assert outcome.validation.stale_tabs == ["Learning"]
+    with Store(url) as store:
+        assert store.load_snapshot()["learning"]["finding"].tolist() == ["Be clear on roles"]
+
+
+def test_sample_carries_the_2018_overview(tmp_path: Path) -> None:
+    path = write_sample(tmp_path / "sample.xlsx")
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    sync.run(WorkbookSource(path), url, dt.date(2026, 11, 23))
+    with Store(url) as store:
+        snapshot = store.load_snapshot()
+    impact = snapshot["impact"]
+    from_2018 = impact[impact["date"].dt.year == 2018]
+    assert len(from_2018) == 5
+    assert set(from_2018["who_benefits"]) == set(schema.IMPACT_BENEFICIARIES)
+    learning = snapshot["learning"]
+    assert len(learning) == len(LEARNING) and len(impact) == len(IMPACT)
+    overview = learning[learning["date"].dt.year == 2018]
+    assert len(overview) == 6 and overview["source"].str.contains("Renaisi").all()
+
+
+def test_blank_template_has_both_tabs_with_a_who_benefits_dropdown() -> None:
+    book = new_template()
+    assert book["Learning"]["A1"].value == "Date"
+    sheet = book["Impact"]
+    assert [c.value for c in sheet[1]] == [c.name for c in schema.IMPACT_TAB.columns]
+    formulas = [v.formula1 for v in sheet.data_validations.dataValidation]
+    assert any("Civil society organisations" in (f or "") for f in formulas)
