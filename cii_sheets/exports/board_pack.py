@@ -95,7 +95,10 @@ def pack_content(
     pace = figs.projection(cumulative, settings, as_of)
     stale = figs.stale_tabs(stored.tabs)
     fresh = figs.freshness(stored.latest, stored.last_good, stale, now)
-    titles = {str(t): str(title) for t, title in zip(stored.tabs["tab"], stored.tabs["title"])}
+    titles = {
+        str(t): str(title) if isinstance(title, str) else str(t)
+        for t, title in zip(stored.tabs["tab"], stored.tabs["title"], strict=True)
+    }
     alerts = alerts_for(snapshot, as_of, titles)
     labels = figs.goal_labels(snapshot)
     in_period = figs.achievements_table(snapshot, period)
