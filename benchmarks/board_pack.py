@@ -76,6 +76,7 @@ def with_weasyprint(content: dict[str, Any], charts: dict[str, str]) -> bytes:
         data = base64.b64encode(charts[name].encode()).decode()
         return f'<img style="width:100%" src="data:image/svg+xml;base64,{data}">'
 
+    alerts = "".join(f"<li>{e(a)}</li>" for a in content["alerts"])
     page = f"""<html><head><style>
       @page {{ size: A4; margin: 16mm 18mm 22mm;
         @bottom-right {{ content: "Page " counter(page) " of " counter(pages); font-size: 8pt }}
@@ -88,8 +89,9 @@ def with_weasyprint(content: dict[str, Any], charts: dict[str, str]) -> bytes:
       <h1>Board pack</h1><p>{e(content["subtitle"])}</p>
       {table(["Figure", "Now", "Since " + content["since"]], content["headline"])}
       <p>{e(content["pace"])}</p>
-      <h2>For the board's attention</h2><ul>{"".join(f"<li>{e(a)}</li>" for a in content["alerts"])}</ul>
-      <div class="break"><h1>Fundraising pace</h1>{svg("pace")}<h2>Funders</h2>{svg("funders")}</div>
+      <h2>For the board's attention</h2><ul>{alerts}</ul>
+      <div class="break"><h1>Fundraising pace</h1>{svg("pace")}
+      <h2>Funders</h2>{svg("funders")}</div>
       <div class="break"><h1>Learning</h1>
       {table(["Date", "Finding", "Source", "Theme"], content["learning"]["rows"])}</div>
     </body></html>"""

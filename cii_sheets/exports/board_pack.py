@@ -127,6 +127,7 @@ def pack_content(
         "initiative": settings.initiative_name,
         "as_of": figs.uk_date(as_of),
         "since": since_text,
+        "subtitle": f"Figures as of {figs.uk_date(as_of)}; changes since {since_text}.",
         "stale_tabs": stale,
         "headline": headline,
         "pace": pace.sentence,
