@@ -5,8 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pytest
 from conftest import MESSY_TABS, write_workbook
+from test_dashboard import app, metric, texts
+from test_dashboard import sample as sample  # the fixture
 
+from cii_sheets import dashboard_figures as figs
+from cii_sheets import learning_impact as li
 from cii_sheets import report, schema, sync
 from cii_sheets.sample import IMPACT, LEARNING, write_sample
 from cii_sheets.sources.workbook import WorkbookSource
@@ -126,3 +131,73 @@ def test_blank_template_has_both_tabs_with_a_who_benefits_dropdown() -> None:
     assert [c.value for c in sheet[1]] == [c.name for c in schema.IMPACT_TAB.columns]
     formulas = [v.formula1 for v in sheet.data_validations.dataValidation]
     assert any("Civil society organisations" in (f or "") for f in formulas)
+
+
+# --- The dashboard page ----------------------------------------------------------------------
+
+PAGE = "views/learning_impact.py"
+
+
+def test_page_lists_filters_and_searches(sample: dict, monkeypatch: pytest.MonkeyPatch) -> None:
+    at = app(monkeypatch, sample["url"], PAGE)
+    snapshot = sample["snapshot"]
+    assert metric(at, "Learning findings") == str(len(snapshot["learning"]))
+    assert metric(at, "Impact statements") == str(len(snapshot["impact"]))
+    assert len(at.get("vega_lite_chart")) == 4
+    text = texts(at)
+    assert "Funders have tested a new approach to partnership with the public sector" in text
+
+    # A goal filter and a search, both kept in the URL so the view can be shared.
+    at.multiselect(key="filter_goal").select("G2").run()
+    assert at.query_params["goal"] in ("G2", ["G2"])
+    g2_learning = snapshot["learning"]["goals"].fillna("").str.contains("G2").sum()
+    g2_impact = (snapshot["impact"]["goal_id"] == "G2").sum()
+    assert metric(at, "Learning findings") == str(g2_learning)
+    assert metric(at, "Impact statements") == str(g2_impact)
+    at.text_input(key="filter_q").input("care leavers").run()
+    assert metric(at, "Impact statements") == "1"
+    assert metric(at, "Learning findings") == "0"
+    assert "No findings match these filters." in texts(at)
+
+
+def test_page_filters_come_from_the_url(sample: dict, monkeypatch: pytest.MonkeyPatch) -> None:
+    at = app(monkeypatch, sample["url"], PAGE, fy="2018/19", q="Renaisi")
+    learning = sample["snapshot"]["learning"]
+    from_2018 = learning[learning["date"].dt.year == 2018]  # the overview's, all by Renaisi
+    assert metric(at, "Learning findings") == str(len(from_2018))
+    assert metric(at, "Impact statements") == "0"  # none mentions Renaisi
+
+
+def test_page_on_an_empty_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    at = app(monkeypatch, f"sqlite:///{tmp_path / 'empty.sqlite'}", PAGE)
+    assert "No data yet" in texts(at)
+    assert not at.metric
+
+
+def test_learning_and_impact_tables_filter_by_goal_and_period(sample: dict) -> None:
+    snapshot = sample["snapshot"]
+    table = li.learning_table(snapshot, goals=["G3"])
+    assert table["finding"].tolist() == [
+        "Borough councils join in when a pilot comes with a ready-made toolkit"
+    ]
+    assert (
+        table["goals"].iloc[0] == "G1 Civic engagement, G3 Diversity, social contact and identity"
+    )
+    year = figs.Period(dt.date(2018, 1, 1), dt.date(2018, 12, 31))
+    assert len(li.impact_table(snapshot, year)) == 5
+    who = li.impact_counts(li.impact_table(snapshot), "who_benefits", schema.IMPACT_BENEFICIARIES)
+    assert who["who_benefits"].tolist() == list(schema.IMPACT_BENEFICIARIES)
+    assert who["statements"].tolist() == [4, 1, 1, 1, 1]
+    by_theme = li.findings_by_year(li.learning_table(snapshot, year), "theme")
+    assert by_theme.set_index("theme")["findings"].to_dict() == {
+        "Conditions for success": 3,
+        "Independence": 1,
+        "Practicalities of secondments": 1,
+        "Roles in a multi-sector collaboration": 1,
+    }
+
+
+def test_the_sidebar_offers_the_board_pack(sample: dict, monkeypatch: pytest.MonkeyPatch) -> None:
+    at = app(monkeypatch, sample["url"])
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert "Board pack (PDF)" in labels
