@@ -47,7 +47,9 @@ def main() -> None:
     st.sidebar.header("Filters")
     period = filters.period(snapshot.settings, learning["date"], impact["date"])
     goals = filters.goals(ctx.goal_labels)
-    query = filters.search("Search findings and statements")
+    query = filters.search(
+        "Search findings and statements", "Words from a finding, statement, source, theme…"
+    )
     findings = li.learning_table(snapshot, period, goals, query)
     statements = li.impact_table(snapshot, period, goals, query)
 
@@ -65,6 +67,7 @@ def main() -> None:
                 charts.findings_by_year(li.findings_by_year(findings, "theme"), "theme", "Theme")
             )
         with right:
+            st.caption("Findings each year, by source")
             sources = li.findings_by_year(findings, "source")
             ui.chart(charts.findings_by_year(sources, "source", "Source"))
         ui.table(
@@ -80,9 +83,11 @@ def main() -> None:
     else:
         left, right = st.columns(2, gap="large")
         with left:
+            st.caption("Statements by who benefits")
             who = li.impact_counts(statements, "who_benefits", schema.IMPACT_BENEFICIARIES)
             ui.chart(charts.impact_bars(who, "who_benefits", "Who benefits"))
         with right:
+            st.caption("Statements by goal")
             by_goal = li.impact_counts(statements, "goal", [*ctx.goal_labels.values(), li.NO_GOAL])
             ui.chart(charts.impact_bars(by_goal, "goal", "Goal"))
         ui.table(
