@@ -238,9 +238,8 @@ def _latest(frame: pd.DataFrame, period: figs.Period, noun: str, row: Any) -> di
     new = int(period.mask(frame["date"]).sum())
     chosen = frame.sort_values(["date", "sheet_row"]).tail(max(LATEST, new))
     note = (
-        f"{new} new {noun}{'s' * (new != 1)} dated {period.label}; the latest {len(chosen)} "
-        f"of {len(frame)} "
-        f"are listed, newest last."
+        f"{new} new {noun}{'s' * (new != 1)} dated {period.label}; showing the latest "
+        f"{len(chosen)} of {len(frame)}, newest last."
     )
     return {"rows": [row(r) for r in chosen.itertuples()], "note": note, "total": len(frame)}
 
