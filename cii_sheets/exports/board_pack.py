@@ -56,6 +56,7 @@ class Stored:
     last_good: dict[str, Any]
     latest: dict[str, Any]
     tabs: pd.DataFrame
+    left_out_money: pd.DataFrame  # of the last good run: tab, amount_gbp, unreadable_rows
 
 
 def read_store(url: str | None) -> Stored:
@@ -74,7 +75,13 @@ def read_store(url: str | None) -> Stored:
                 "The store has no snapshot yet, so there is nothing to report. Run "
                 "`cii-sheets sync` first."
             )
-        return Stored(store.load_snapshot(), last_good, latest, store.tabs())
+        return Stored(
+            store.load_snapshot(),
+            last_good,
+            latest,
+            store.tabs(),
+            store.left_out_money(last_good["id"]),
+        )
 
 
 # --- Content ---------------------------------------------------------------------------------
@@ -143,7 +150,7 @@ def pack_content(
         "alerts": [a.message for a in alerts],
         "freshness": fresh.line,
         "warnings": list(fresh.warnings),
-        "left_out": _left_out_line(left_out),
+        "left_out": _left_out_line(left_out, stored.left_out_money),
         "funders": _funder_rows(everything),
         "achievements_listed": _achievements_listed(in_period, labels),
         "milestones_listed": _milestones_listed(snapshot, as_of),
@@ -173,14 +180,27 @@ def _secondments_line(snapshot: Snapshot, figures: metrics.Figures, as_of: dt.da
     return f"{line}."
 
 
-def _left_out_line(left_out: dict[str, int]) -> str:
+def _left_out_line(left_out: dict[str, int], money: pd.DataFrame) -> str:
+    """How many rows each tab has left out and, for money tabs, how much money they hold."""
     if not left_out:
         return "No rows are left out: every row passed its checks."
+    by_tab = {str(r.tab): (float(r.amount_gbp), int(r.unreadable_rows)) for r in money.itertuples()}
+    parts = []
+    for tab, rows in left_out.items():
+        part = f"{tab} {rows}"
+        if tab in by_tab:
+            amount, unread = by_tab[tab]
+            if unread == rows:
+                part += f" (amount{'s' * (rows != 1)} not readable)"
+            elif unread:
+                part += f" ({metrics.gbp(amount)}, and {unread} without a readable amount)"
+            else:
+                part += f" ({metrics.gbp(amount)})"
+        parts.append(part)
     total = sum(left_out.values())
-    parts = ", ".join(f"{tab} {n}" for tab, n in left_out.items())
     return (
         f"{total} row{'s' * (total != 1)} with errors {'are' if total != 1 else 'is'} left out "
-        f"of these figures until staff fix them ({parts}); the Sync report lists them."
+        f"of these figures until staff fix them: {'; '.join(parts)}. The Sync report lists them."
     )
 
 
