@@ -242,13 +242,16 @@ def goals_table(snapshot: Snapshot, as_of: dt.date, quiet_months: int = 6) -> pd
 _MONEY_TABS = {"Pledges": "pledge", "Payments": "payment", "Grants": "grant"}
 
 
-def left_out_sentence(tabs: pd.DataFrame) -> str | None:
+def left_out_sentence(tabs: pd.DataFrame, money: pd.DataFrame) -> str | None:
     """What rows with errors keep out of the figures, in money where it could be read.
 
-    'A £10,000 pledge and a £5,000 payment are not counted until fixed.' None when nothing is.
+    `tabs` is the store's tabs table (rows left out per tab), `money` its left_out_money rows
+    for the run (tab, amount_gbp, unreadable_rows). 'A £10,000 pledge and a £5,000 payment are
+    not counted until fixed.' None when nothing is left out.
     """
     if tabs.empty:
         return None
+    by_tab = {str(r.tab): (float(r.amount_gbp), int(r.unreadable_rows)) for r in money.itertuples()}
     parts: list[str] = []
     others = 0
     for row in tabs[tabs["left_out"] > 0].itertuples():
@@ -257,22 +260,20 @@ def left_out_sentence(tabs: pd.DataFrame) -> str | None:
         if noun is None:
             others += count
             continue
-        gbp = float(getattr(row, "left_out_gbp", 0.0) or 0.0)
-        unpriced = int(getattr(row, "left_out_unpriced", 0) or 0)
-        priced = count - unpriced
+        gbp, unread = by_tab.get(str(row.tab), (0.0, count))
+        priced = count - unread
         if priced == 1:
             parts.append(f"a {about_gbp(gbp)} {noun}")
         elif priced > 1:
             parts.append(f"{priced} {noun}s worth {about_gbp(gbp)}")
-        if unpriced:
-            whose = "whose amount cannot" if unpriced == 1 else "whose amounts cannot"
-            article = "a" if unpriced == 1 else str(unpriced)
-            parts.append(f"{article} {noun}{'' if unpriced == 1 else 's'} {whose} be read")
+        if unread == 1:
+            parts.append(f"a {noun} whose amount cannot be read")
+        elif unread > 1:
+            parts.append(f"{unread} {noun}s whose amounts cannot be read")
     if others:
         parts.append(plural(others, "other row"))
     if not parts:
         return None
     listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
-    total = int(tabs["left_out"].sum())
-    verb = "is" if total == 1 else "are"
+    verb = "is" if int(tabs["left_out"].sum()) == 1 else "are"
     return f"{listed[0].upper()}{listed[1:]} {verb} not counted until fixed."

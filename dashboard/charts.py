@@ -379,21 +379,40 @@ def errors_line(frame: pd.DataFrame) -> alt.Chart:
 # --- Learning and impact ---------------------------------------------------------------------
 
 
+def _every_year(years: pd.Series) -> list:
+    """Every year from the first to the last in a column of years (as they are typed there)."""
+    known = pd.to_numeric(years, errors="coerce").dropna().astype(int)
+    if known.empty:
+        return list(years)
+    every = list(range(int(known.min()), int(known.max()) + 1))
+    return [str(y) for y in every] if isinstance(years.iloc[0], str) else every
+
+
 def findings_by_year(frame: pd.DataFrame, by: str, title: str) -> alt.Chart:
     """Findings per year (columns year, `by`, findings), stacked by theme or source."""
     return (
         alt.Chart(frame)
         .mark_bar()
         .encode(
-            x=alt.X("year:O", title=None, axis=alt.Axis(labelAngle=0)),
+            x=alt.X(
+                "year:O",
+                title=None,
+                axis=alt.Axis(labelAngle=0),
+                # every year from the first to the last, empty ones too: time stays to scale
+                scale=alt.Scale(domain=_every_year(frame["year"])),
+            ),
             y=alt.Y("findings:Q", title="Findings", axis=alt.Axis(tickMinStep=1)),
             color=alt.Color(
                 f"{by}:N",
                 title=title,
                 scale=alt.Scale(range=list(GOAL_COLOURS)),
-                legend=alt.Legend(orient="bottom", direction="vertical", labelLimit=320),
+                legend=alt.Legend(orient="bottom", direction="vertical", labelLimit=0),
             ),
-            tooltip=["year:O", alt.Tooltip(f"{by}:N", title=title), "findings:Q"],
+            tooltip=[
+                alt.Tooltip("year:O", title="Year"),
+                alt.Tooltip(f"{by}:N", title=title),
+                alt.Tooltip("findings:Q", title="Findings"),
+            ],
         )
         .properties(height=260)
     )
@@ -402,9 +421,12 @@ def findings_by_year(frame: pd.DataFrame, by: str, title: str) -> alt.Chart:
 def impact_bars(frame: pd.DataFrame, by: str, title: str) -> alt.Chart:
     """Impact statements per `by` (who benefits, or goal), one bar each."""
     base = alt.Chart(frame).encode(
-        y=alt.Y(f"{by}:N", sort=list(frame[by]), title=None, axis=alt.Axis(labelLimit=260)),
+        y=alt.Y(f"{by}:N", sort=list(frame[by]), title=None, axis=alt.Axis(labelLimit=0)),
         x=alt.X("statements:Q", title="Statements", axis=alt.Axis(tickMinStep=1)),
-        tooltip=[alt.Tooltip(f"{by}:N", title=title), "statements:Q"],
+        tooltip=[
+            alt.Tooltip(f"{by}:N", title=title),
+            alt.Tooltip("statements:Q", title="Statements"),
+        ],
     )
     bars = base.mark_bar(color=BLUE)
     text = base.mark_text(align="left", dx=4).encode(text="statements:Q")

@@ -65,6 +65,8 @@ class Loaded:
     problems: pd.DataFrame  # of the last good run
     alerts: pd.DataFrame  # of the last good run
     runs: pd.DataFrame
+    # of the last good run: per tab with money, the pounds on rows left out, unreadable rows
+    left_out_money: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 @st.cache_data(show_spinner="Reading the store…", max_entries=4)
@@ -81,6 +83,7 @@ def _load(url: str, latest_run_id: int | None) -> Loaded:
         problems=store.problems(good_id),
         alerts=store.alerts(good_id),
         runs=store.runs(),
+        left_out_money=store.left_out_money(good_id),
     )
 
 

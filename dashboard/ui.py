@@ -66,7 +66,7 @@ def freshness(ctx: Context, link_to_fixes: bool = True, *, compact: bool = False
         st.warning(plain(warning), icon=":material/warning:")
     if not fresh.has_data:
         return
-    left_out = headlines.left_out_sentence(ctx.loaded.tabs)
+    left_out = headlines.left_out_sentence(ctx.loaded.tabs, ctx.loaded.left_out_money)
     if left_out:
         st.markdown(f":material/info: {plain(left_out)}")
         if link_to_fixes:

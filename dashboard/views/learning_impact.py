@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from cii_sheets import learning_impact as li
@@ -57,19 +58,27 @@ def main() -> None:
     cols[0].metric("Learning findings", len(findings))
     cols[1].metric("Impact statements", len(statements))
 
-    st.subheader("Learning")
+    st.header("Learning")
     if findings.empty:
         ui.empty("No findings match these filters.")
     else:
         left, right = st.columns(2, gap="large")
         with left:
+            st.caption("Findings each year, by theme")
+            themes = li.findings_by_year(findings, "theme")
             ui.chart(
-                charts.findings_by_year(li.findings_by_year(findings, "theme"), "theme", "Theme")
+                charts.findings_by_year(themes, "theme", "Theme"),
+                _by_year_summary(themes, "theme", "themes"),
+                ui.titled(themes, {"year": "Year", "theme": "Theme", "findings": "Findings"}),
             )
         with right:
             st.caption("Findings each year, by source")
             sources = li.findings_by_year(findings, "source")
-            ui.chart(charts.findings_by_year(sources, "source", "Source"))
+            ui.chart(
+                charts.findings_by_year(sources, "source", "Source"),
+                _by_year_summary(sources, "source", "sources"),
+                ui.titled(sources, {"year": "Year", "source": "Source", "findings": "Findings"}),
+            )
         ui.table(
             ui.titled(findings[list(LEARNING_TITLES)], LEARNING_TITLES),
             "learning",
@@ -77,7 +86,7 @@ def main() -> None:
             links={"Evidence": "Open evidence"},
         )
 
-    st.subheader("Impact")
+    st.header("Impact")
     if statements.empty:
         ui.empty("No impact statements match these filters.")
     else:
@@ -85,17 +94,40 @@ def main() -> None:
         with left:
             st.caption("Statements by who benefits")
             who = li.impact_counts(statements, "who_benefits", schema.IMPACT_BENEFICIARIES)
-            ui.chart(charts.impact_bars(who, "who_benefits", "Who benefits"))
+            ui.chart(
+                charts.impact_bars(who, "who_benefits", "Who benefits"),
+                _counts_summary(who, "who_benefits"),
+            )
         with right:
             st.caption("Statements by goal")
             by_goal = li.impact_counts(statements, "goal", [*ctx.goal_labels.values(), li.NO_GOAL])
-            ui.chart(charts.impact_bars(by_goal, "goal", "Goal"))
+            ui.chart(charts.impact_bars(by_goal, "goal", "Goal"), _counts_summary(by_goal, "goal"))
         ui.table(
             ui.titled(statements[list(IMPACT_TITLES)], IMPACT_TITLES),
             "impact",
             label="impact statements",
             links={"Evidence": "Open evidence"},
         )
+
+
+def _by_year_summary(counts: pd.DataFrame, by: str, kinds: str) -> str:
+    """'12 findings from 2017 to 2019, from 3 themes; the most, 5, in 2018.'"""
+    per_year = counts.groupby("year")["findings"].sum()
+    return (
+        f"{int(per_year.sum())} findings from {per_year.index.min()} to {per_year.index.max()}, "
+        f"from {counts[by].nunique()} {kinds}; the most, {int(per_year.max())}, "
+        f"in {per_year.idxmax()}."
+    )
+
+
+def _counts_summary(counts: pd.DataFrame, by: str) -> str:
+    """'Statements: Young Londoners 4; Civil society organisations 2.'"""
+    shown = counts[counts["statements"] > 0]
+    return (
+        "Statements: "
+        + "; ".join(f"{name} {n}" for name, n in zip(shown[by], shown["statements"], strict=True))
+        + "."
+    )
 
 
 main()
