@@ -129,7 +129,7 @@ def gate(settings: Config, secrets: Mapping[str, Any]) -> None:
         )
         st.stop()
     st.caption(  # one quiet line: a banner here would push the figures off the first screen
-        ":material/lock_open: Open access: no login is set up, so anyone who can open this "
+        "Open access: no login is set up, so anyone who can open this "
         "address sees these figures and the secondees' names. The admin can require a Google "
         "or Microsoft login (see the README)."
     )

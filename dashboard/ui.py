@@ -68,7 +68,7 @@ def freshness(ctx: Context, link_to_fixes: bool = True, *, compact: bool = False
         return
     left_out = headlines.left_out_sentence(ctx.loaded.tabs, ctx.loaded.left_out_money)
     if left_out:
-        st.markdown(f":material/info: {plain(left_out)}")
+        st.markdown(f"**Left out:** {plain(left_out)}")
         if link_to_fixes:
             st.page_link("views/data_quality.py", label="See what to fix", icon=":material/build:")
     elif compact:

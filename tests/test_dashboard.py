@@ -302,7 +302,8 @@ def test_data_quality(sample: dict, monkeypatch: pytest.MonkeyPatch) -> None:
     assert metric(at, "Rows left out") == str(sum(sample["figures"].rows_left_out.values()))
     button = at.button[0]
     assert button.label == "Sync now" and button.disabled
-    assert "No source is configured" in texts(at)
+    assert "Sync now is not set up here" in texts(at)
+    assert "cii_sheets.toml" not in texts(at)  # no file names on a page
 
 
 def test_secondee_names_only_on_the_timeline(sample: dict, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import pandas as pd
 import streamlit as st
 
@@ -9,6 +11,7 @@ from cii_sheets import dashboard_figures as figs
 from cii_sheets import headlines
 from dashboard import charts, data, ui
 
+log = logging.getLogger(__name__)
 PROBLEM_TITLES = {
     "severity": "Severity",
     "tab": "Tab",
@@ -48,8 +51,12 @@ def sync_panel() -> None:
     )
     if choice.source is not None:
         st.caption(f"Reads {figs.source_kind(choice.description)}, as the scheduled sync does.")
-    else:
-        st.caption(ui.plain(choice.description))
+    else:  # the reason names files and settings: for the admin's log, not the page
+        log.info("Sync now is off: %s", choice.description)
+        st.caption(
+            "Sync now is not set up here: the admin names the spreadsheet in the dashboard's "
+            "configuration (see the README)."
+        )
     if clicked and choice.source is not None:
         with st.spinner("Syncing: reading and checking the spreadsheet…"):
             outcome = data.sync_now(choice.source)
