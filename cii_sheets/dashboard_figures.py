@@ -329,7 +329,8 @@ def secondment_bars(
         wanted = set(goals)
         keep &= goal_lists.map(lambda ids: bool(wanted & {g.strip() for g in ids}))
     frame = frame[keep].sort_values(["host_organisation", "start_date", "secondment_id"])
-    frame["label"] = frame["host_organisation"] + " · " + frame["secondment_id"]
+    # The ID first: on a narrow screen the end of a long label is cut, never the ID.
+    frame["label"] = frame["secondment_id"] + " · " + frame["host_organisation"]
     frame["fte_label"] = frame["fte"].map(lambda f: f"{f:g} FTE")
     return frame.reset_index(drop=True)
 

@@ -24,6 +24,10 @@ MONEY_AXIS = "'£' + format(datum.value, ',.0f')"
 DAY = "%-d %b %Y"  # 1 Apr 2017
 MONTH = "%b %Y"
 FONT = "Source Sans Pro, sans-serif"
+# Labels as wide as the chart allows: whole on a laptop, and on a phone cut only where they would
+# otherwise squeeze the bars (an axis label at most 40% of the chart) or run off the edge.
+AXIS_LABELS = alt.ExprRef("max(90, containerSize()[0] * 0.4)")
+LEGEND_LABELS = alt.ExprRef("max(120, containerSize()[0] - 40)")
 ACHIEVEMENTS = alt.Tooltip("achievements:Q", title="Achievements")
 
 
@@ -34,19 +38,27 @@ def goal_scale(goal_labels: Sequence[str]) -> alt.Scale:
     return alt.Scale(domain=labels, range=colours)
 
 
+def goal_key(goal_labels: Sequence[str]) -> list[tuple[str, str]]:
+    """(goal, colour) pairs for a key drawn beside a chart, as `goal_scale` colours them."""
+    scale = goal_scale(goal_labels).to_dict()
+    return list(zip(scale["domain"], scale["range"], strict=True))
+
+
 def _goal_colour(goal_labels: Sequence[str], title: str = "Goal") -> alt.Color:
+    """Colour by goal. The key is HTML under the chart (`ui.goal_key`), where long goal names
+    wrap on a phone instead of being cut."""
     return alt.Color(
         "goal:N",
         scale=goal_scale(goal_labels),
         title=title,
-        legend=alt.Legend(orient="bottom", direction="vertical", labelLimit=0),
+        legend=None,
     )
 
 
 def _today(today: dt.date) -> alt.LayerChart:
     frame = pd.DataFrame({"date": [pd.Timestamp(today)], "label": ["Today"]})
     rule = alt.Chart(frame).mark_rule(color=BLACK, strokeDash=[4, 3], strokeWidth=1.5)
-    text = alt.Chart(frame).mark_text(align="left", dx=4, dy=-4, baseline="top", fontSize=11)
+    text = alt.Chart(frame).mark_text(align="right", dx=-4, dy=-4, baseline="top", fontSize=11)
     return alt.layer(
         rule.encode(x="date:T"),
         text.encode(x="date:T", y=alt.value(0), text="label:N"),
@@ -63,7 +75,9 @@ def money_tooltip(field: str, title: str) -> alt.Tooltip:
 def goal_bars(frame: pd.DataFrame, goal_labels: Sequence[str], title: str = "") -> alt.Chart:
     """Achievements per goal (columns goal, achievements), one bar per goal in its colour."""
     base = alt.Chart(frame, title=title).encode(
-        y=alt.Y("goal:N", sort=list(goal_labels), title=None, axis=alt.Axis(labelLimit=0)),
+        y=alt.Y(
+            "goal:N", sort=list(goal_labels), title=None, axis=alt.Axis(labelLimit=AXIS_LABELS)
+        ),
         x=alt.X("achievements:Q", title="Achievements", axis=alt.Axis(tickMinStep=1)),
         tooltip=[alt.Tooltip("goal:N", title="Goal"), ACHIEVEMENTS],
     )
@@ -110,7 +124,9 @@ def host_bars(frame: pd.DataFrame, goal_labels: Sequence[str]) -> alt.Chart:
         alt.Chart(frame)
         .mark_bar()
         .encode(
-            y=alt.Y("host_organisation:N", sort=hosts, title=None, axis=alt.Axis(labelLimit=0)),
+            y=alt.Y(
+                "host_organisation:N", sort=hosts, title=None, axis=alt.Axis(labelLimit=AXIS_LABELS)
+            ),
             x=alt.X("sum(achievements):Q", title="Achievements", axis=alt.Axis(tickMinStep=1)),
             color=_goal_colour(goal_labels),
             order=alt.Order("goal:N"),
@@ -144,7 +160,7 @@ def pace_chart(
         "series:N",
         title=None,
         scale=alt.Scale(domain=domain, range=[SKY, GREEN, GREY]),
-        legend=alt.Legend(orient="bottom", labelLimit=0),
+        legend=alt.Legend(orient="bottom", direction="vertical", labelLimit=LEGEND_LABELS),
     )
     dash = alt.StrokeDash(
         "series:N",
@@ -187,7 +203,7 @@ def funder_bars(frame: pd.DataFrame) -> alt.Chart:
         alt.Chart(long)
         .mark_bar()
         .encode(
-            y=alt.Y("funder:N", sort=funders, title=None, axis=alt.Axis(labelLimit=0)),
+            y=alt.Y("funder:N", sort=funders, title=None, axis=alt.Axis(labelLimit=AXIS_LABELS)),
             yOffset=alt.YOffset("series:N", sort=["Pledged", "Received"]),
             x=alt.X("gbp:Q", title=None, axis=alt.Axis(labelExpr=MONEY_AXIS)),
             color=_pledged_received_colour(),
@@ -207,7 +223,7 @@ def _pledged_received_colour() -> alt.Color:
         "series:N",
         title=None,
         scale=alt.Scale(domain=["Pledged", "Received"], range=[SKY, GREEN]),
-        legend=alt.Legend(orient="bottom", labelLimit=0),
+        legend=alt.Legend(orient="bottom", labelLimit=LEGEND_LABELS),
     )
 
 
@@ -249,7 +265,7 @@ def gantt(bars: pd.DataFrame, goal_labels: Sequence[str], today: dt.date) -> alt
     """One bar per secondment, grouped by host organisation, coloured by its first goal."""
     order = list(bars["label"])
     base = alt.Chart(bars).encode(
-        y=alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelLimit=0)),
+        y=alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelLimit=AXIS_LABELS)),
     )
     tooltip = [
         alt.Tooltip("secondee:N", title="Secondee"),
@@ -280,7 +296,7 @@ def milestones_chart(points: pd.DataFrame, today: dt.date) -> alt.LayerChart:
         "state:N",
         title="State",
         scale=alt.Scale(domain=states, range=[GREEN, GREY, VERMILLION]),
-        legend=alt.Legend(orient="bottom", labelLimit=0),
+        legend=alt.Legend(orient="bottom", direction="vertical", labelLimit=LEGEND_LABELS),
     )
     shape = alt.Shape(
         "state:N",
@@ -289,7 +305,7 @@ def milestones_chart(points: pd.DataFrame, today: dt.date) -> alt.LayerChart:
     )
     order = list(points["milestone"])
     base = alt.Chart(points).encode(
-        y=alt.Y("milestone:N", sort=order, title=None, axis=alt.Axis(labelLimit=0)),
+        y=alt.Y("milestone:N", sort=order, title=None, axis=alt.Axis(labelLimit=AXIS_LABELS)),
         tooltip=[
             alt.Tooltip("milestone:N", title="Milestone"),
             alt.Tooltip("planned_date:T", title="Planned", format=DAY),
@@ -358,7 +374,7 @@ def errors_line(frame: pd.DataFrame) -> alt.Chart:
                 "kind:N",
                 title=None,
                 scale=alt.Scale(domain=["Errors", "Warnings"], range=[VERMILLION, ORANGE]),
-                legend=alt.Legend(orient="bottom", labelLimit=0),
+                legend=alt.Legend(orient="bottom", labelLimit=LEGEND_LABELS),
             ),
             strokeDash=alt.StrokeDash(
                 "kind:N",
@@ -406,7 +422,7 @@ def findings_by_year(frame: pd.DataFrame, by: str, title: str) -> alt.Chart:
                 f"{by}:N",
                 title=title,
                 scale=alt.Scale(range=list(GOAL_COLOURS)),
-                legend=alt.Legend(orient="bottom", direction="vertical", labelLimit=0),
+                legend=alt.Legend(orient="bottom", direction="vertical", labelLimit=LEGEND_LABELS),
             ),
             tooltip=[
                 alt.Tooltip("year:O", title="Year"),
@@ -421,7 +437,7 @@ def findings_by_year(frame: pd.DataFrame, by: str, title: str) -> alt.Chart:
 def impact_bars(frame: pd.DataFrame, by: str, title: str) -> alt.Chart:
     """Impact statements per `by` (who benefits, or goal), one bar each."""
     base = alt.Chart(frame).encode(
-        y=alt.Y(f"{by}:N", sort=list(frame[by]), title=None, axis=alt.Axis(labelLimit=0)),
+        y=alt.Y(f"{by}:N", sort=list(frame[by]), title=None, axis=alt.Axis(labelLimit=AXIS_LABELS)),
         x=alt.X("statements:Q", title="Statements", axis=alt.Axis(tickMinStep=1)),
         tooltip=[
             alt.Tooltip(f"{by}:N", title=title),

@@ -170,6 +170,16 @@ def titled(frame: pd.DataFrame, names: Mapping[str, str]) -> pd.DataFrame:
     return frame.rename(columns=dict(names))
 
 
+def goal_key(pairs: Sequence[tuple[str, str]], title: str = "Goal") -> None:
+    """A colour key for goal-coloured charts, in HTML so long names wrap."""
+    items = "".join(
+        f'<li><span class="cii-swatch" style="background:{escape(colour)}"></span>'
+        f"{escape(goal)}</li>"
+        for goal, colour in pairs
+    )
+    st.html(f'<p class="cii-keytitle">{escape(title)}</p><ul class="cii-goalkey">{items}</ul>')
+
+
 def html_table(
     frame: pd.DataFrame,
     caption: str,
@@ -213,14 +223,24 @@ def _cell(value: object) -> str:
     return str(value)
 
 
-def chart(built: alt.TopLevelMixin, summary: str, frame: pd.DataFrame | None = None) -> None:
+def chart(
+    built: alt.TopLevelMixin,
+    summary: str,
+    frame: pd.DataFrame | None = None,
+    *,
+    key: Sequence[tuple[str, str]] = (),
+    key_title: str = "Goal",
+) -> None:
     """An altair chart, as wide as its column, with its text alternative.
 
     The one-sentence summary (with the key numbers) is shown under the chart and given to the
     chart itself as its accessible description; its data follow as a table on request (a
-    plain HTML <details>, so a screen reader reaches it and nothing heavy loads).
+    plain HTML <details>, so a screen reader reaches it and nothing heavy loads). `key` is a
+    colour key (label, colour) drawn under the chart.
     """
     st.altair_chart(built.properties(description=summary), width="stretch")
+    if key:
+        goal_key(key, key_title)
     st.caption(plain(summary))
     if frame is not None and not frame.empty:
         st.html(
@@ -261,6 +281,10 @@ h2{font-size:1.3rem !important;padding:.5rem 0 .2rem !important}
 .cii-table td{border-bottom:1px solid #E4E7EC;padding:.2rem .4rem;vertical-align:top}
 .cii-table .cii-nowrap{white-space:nowrap}
 .cii-quiet{display:block;font-size:.8rem;color:#3D4150}
+.cii-keytitle{margin:0;font-size:.85rem;font-weight:600}
+.cii-goalkey{list-style:none;margin:0 0 .3rem;padding:0;font-size:.85rem;display:flex;
+ flex-wrap:wrap;gap:.1rem 1rem}
+.cii-swatch{display:inline-block;width:.8rem;height:.8rem;margin-right:.35rem;vertical-align:-1px}
 .cii-data summary{cursor:pointer;font-size:.9rem;color:#1F1F1F}
 @media (max-width:640px){
  [data-testid='stMainBlockContainer']{padding-top:3.8rem}

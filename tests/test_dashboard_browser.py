@@ -185,9 +185,11 @@ def settle(page) -> None:  # type: ignore[no-untyped-def]
     page.wait_for_selector(
         '[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=SETTLE_MS
     )
+    # Every chart drawn, and no placeholder left (elements whose code is still loading).
     page.wait_for_function(
         """() => [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')]
-                 .every(chart => chart.querySelector('canvas, svg'))""",
+                 .every(chart => chart.querySelector('canvas, svg'))
+              && !document.querySelector('[data-testid="stSkeleton"]')""",
         timeout=SETTLE_MS,
     )
 

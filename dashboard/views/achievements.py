@@ -95,6 +95,7 @@ def main() -> None:
                     else ""
                 ),
                 ui.titled(hosts, TITLES | {"achievements": "Achievements"}),
+                key=charts.goal_key(labels),
             )
     with right:
         st.header("By quarter")
@@ -108,6 +109,7 @@ def main() -> None:
             ui.titled(
                 by_quarter, {"quarter": "Quarter", "goal": "Goal", "achievements": "Achievements"}
             ),
+            key=charts.goal_key(labels),
         )
 
     st.header("All achievements")
@@ -122,7 +124,12 @@ def main() -> None:
             label="achievements",
             links={"Evidence": "Open evidence"},
             height=400,
-            widths={"Achievement": "large", "Date": 100, "Secondment ID": 110},
+            widths={
+                "Date": "small",
+                "Achievement": "large",
+                "Secondment ID": "small",
+                "Type": "small",
+            },
         )
 
 

@@ -127,7 +127,14 @@ def main() -> None:
             "problems",
             label="problems",
             links={"Cell": "Open cell"} if has_links else None,
-            widths={"What to do": "large", "Value": "small", "Row": 50, "Severity": 80},
+            widths={
+                "Severity": "small",
+                "Tab": "small",
+                "Row": "small",
+                "Column": "small",
+                "Value": "small",
+                "What to do": "large",
+            },
         )
 
     st.header("Alerts for leadership")

@@ -75,6 +75,8 @@ def main() -> None:
             f"{len(bars)} secondments at {bars['host_organisation'].nunique()} host "
             f"organisations, from {figs.uk_date(bars['start_date'].min())} to "
             f"{figs.uk_date(bars['end_date'].max())}; {f.active_secondments} running today.",
+            key=charts.goal_key(list(ctx.goal_labels.values())),
+            key_title="Goal (first listed)",
         )
         with st.expander("Secondments table"):
             ui.table(
