@@ -54,6 +54,7 @@ PAGES = [
     ("Fundraising", "fundraising"),
     ("Timeline", "timeline"),
     ("Achievements", "achievements"),
+    ("Learning and impact", "learning_impact"),
     ("Data quality", "data_quality"),
 ]
 GOALS = [
