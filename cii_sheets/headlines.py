@@ -152,18 +152,20 @@ class Change:
         return f"{sign}{amount} {since}"
 
 
-def changes(snapshot: Snapshot, as_of: dt.date) -> dict[str, Change]:
+def changes(
+    snapshot: Snapshot, as_of: dt.date, figures: metrics.Figures | None = None
+) -> dict[str, Change]:
     """Pledged, received, running secondments and achievements: now and at the quarter's end.
 
     Confirmed pledges count by Date pledged, payments by Date received, achievements by Date,
-    secondments by their dates (never Planned ones).
+    secondments by their dates (never Planned ones). `figures` saves working today's out again.
     """
     since = last_quarter_end(as_of, snapshot.settings.fy_start_month)
     cutoff = pd.Timestamp(since)
     pledges, payments = snapshot["pledges"], snapshot["payments"]
     achievements = snapshot["achievements"]
     confirmed = pledges[pledges["status"] == "Confirmed"]
-    figures = metrics.figures(snapshot, as_of)
+    figures = figures or metrics.figures(snapshot, as_of)
     then_running = metrics.secondments_running_on(snapshot, since)
     return {
         "pledged": Change(

@@ -46,6 +46,14 @@ class AlertCode(StrEnum):
     SECONDMENTS_OUTSIDE_BAND = "secondments-outside-band"
 
 
+# What each alert is called where people read it (dashboard tables, downloads).
+ALERT_TITLES = {
+    AlertCode.OVERDUE_PLEDGE: "Overdue pledge",
+    AlertCode.OVERDUE_MILESTONE: "Overdue milestone",
+    AlertCode.SECONDMENTS_OUTSIDE_BAND: "Secondments outside the band",
+}
+
+
 @dataclass(slots=True)
 class Problem:
     """One thing staff should fix, located by tab, sheet row and the header as staff wrote it."""

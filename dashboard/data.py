@@ -8,6 +8,7 @@ once, and nothing is read twice while it has not changed.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +18,7 @@ import pandas as pd
 import sqlalchemy as sa
 import streamlit as st
 
-from cii_sheets import config, metrics, sources, sync
+from cii_sheets import config, headlines, metrics, sources, sync
 from cii_sheets import dashboard_figures as figs
 from cii_sheets.notify import Notifier
 from cii_sheets.problems import CiiSheetsError
@@ -103,6 +104,7 @@ class Context:
     figures: metrics.Figures
     freshness: figs.Freshness
     goal_labels: dict[str, str] = field(default_factory=dict)
+    latest_id: int | None = None  # the store's newest run id: the caches' key
 
     @property
     def snapshot(self) -> Snapshot:
@@ -141,7 +143,49 @@ def context() -> Context:
             dt.datetime.now(dt.UTC),
         ),
         goal_labels=figs.goal_labels(loaded.snapshot),
+        latest_id=latest_id,
     )
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def chart_svg(spec_json: str) -> str:
+    """A Vega-Lite chart drawn on the server as SVG (vl-convert), the same spec as in a browser.
+
+    A page of pictures opens about as fast as a page of text: the browser loads no chart library.
+    """
+    import vl_convert
+
+    return str(vl_convert.vegalite_to_svg(json.loads(spec_json)))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _overview(url: str, latest_run_id: int | None, as_of: dt.date) -> Overview:
+    loaded = _load(url, latest_run_id)
+    snapshot = loaded.snapshot
+    figures = _figures(url, latest_run_id, as_of)
+    running = metrics.cumulative(snapshot["pledges"], snapshot["payments"])
+    return Overview(
+        changes=headlines.changes(snapshot, as_of, figures),
+        pace=headlines.pace(running, figures.expected_gbp, snapshot.settings, as_of),
+        running=headlines.running_table(snapshot, as_of),
+        goals=headlines.goals_table(snapshot, as_of),
+        outside_band=metrics.outside_band(snapshot, as_of),
+    )
+
+
+@dataclass(frozen=True)
+class Overview:
+    """The Overview's answers, worked out once per state of the store and day."""
+
+    changes: dict[str, headlines.Change]
+    pace: headlines.Pace
+    running: pd.DataFrame
+    goals: pd.DataFrame
+    outside_band: tuple[int, int, int] | None
+
+
+def overview(ctx: Context) -> Overview:
+    return _overview(ctx.url, ctx.latest_id, ctx.as_of)
 
 
 def display_url(url: str) -> str:

@@ -7,6 +7,7 @@ import streamlit as st
 
 from cii_sheets import dashboard_figures as figs
 from cii_sheets import metrics, schema
+from cii_sheets.problems import ALERT_TITLES
 from dashboard.data import Context
 
 
@@ -29,6 +30,8 @@ def all_tables(ctx: Context) -> dict[str, pd.DataFrame]:
     achievements = figs.achievements_table(snapshot)
     secondments = figs.secondment_bars(snapshot).drop(columns=["secondee", "label", "fte_label"])
     loaded = ctx.loaded
+    problems = figs.problem_table(loaded.problems, loaded.last_good)
+    alerts = loaded.alerts.drop(columns=["run_id"])
     tables = {
         "Figures": headline,
         "Achievements by goal": figs.count_by_goal(achievements, labels),
@@ -44,8 +47,8 @@ def all_tables(ctx: Context) -> dict[str, pd.DataFrame]:
         "Achievements": achievements,
         "Achievements by quarter": metrics.achievements_by_quarter(achievements, by="goal"),
         "Achievements by host": figs.count_by_host(achievements),
-        "Problems": figs.problem_table(loaded.problems, loaded.last_good),
-        "Alerts": loaded.alerts.drop(columns=["run_id"]),
+        "Problems": problems.assign(severity=problems["severity"].str.capitalize()),
+        "Alerts": alerts.assign(code=alerts["code"].map(ALERT_TITLES).fillna(alerts["code"])),
         "Sync runs": loaded.runs.drop(columns=["sheet_ids"]),
         "Settings": pd.DataFrame(
             {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
@@ -14,6 +15,7 @@ import streamlit as st
 
 from cii_sheets import dashboard_figures as figs
 from cii_sheets import headlines
+from dashboard import data
 from dashboard.data import Context
 
 ROW_LIMIT = 1_000
@@ -230,15 +232,28 @@ def chart(
     *,
     key: Sequence[tuple[str, str]] = (),
     key_title: str = "Goal",
+    width: int = 460,
+    explore: str | None = None,
 ) -> None:
-    """An altair chart, as wide as its column, with its text alternative.
+    """A chart drawn on the server as an SVG picture, with its text alternative.
 
-    The one-sentence summary (with the key numbers) is shown under the chart and given to the
-    chart itself as its accessible description; its data follow as a table on request (a
-    plain HTML <details>, so a screen reader reaches it and nothing heavy loads). `key` is a
-    colour key (label, colour) drawn under the chart.
+    A picture, not an interactive chart, because the browser then loads no chart library and
+    the page opens about as fast as text (see the README's benchmark). `explore` names a toggle
+    that swaps in the interactive chart (tooltips) for those who want it. The one-sentence
+    summary (with the key numbers) is the picture's alt text and the caption under it; the
+    chart's data follow as a table on request (a plain HTML <details>, so a screen reader
+    reaches it and nothing heavy loads). `key` is a colour key (label, colour) under the chart.
     """
-    st.altair_chart(built.properties(description=summary), width="stretch")
+    described = built.properties(description=summary)
+    if explore and st.toggle("Explore: tooltips on hover", key=f"explore_{explore}"):
+        st.altair_chart(described, width="stretch")
+    else:
+        svg = data.chart_svg(described.properties(width=width).to_json())
+        picture = base64.b64encode(svg.encode()).decode()
+        st.html(
+            f'<img class="cii-chart" style="max-width:{width + 120}px" alt="{escape(summary)}" '
+            f'src="data:image/svg+xml;base64,{picture}">'
+        )
     if key:
         goal_key(key, key_title)
     st.caption(plain(summary))
@@ -285,6 +300,7 @@ h2{font-size:1.3rem !important;padding:.5rem 0 .2rem !important}
 .cii-goalkey{list-style:none;margin:0 0 .3rem;padding:0;font-size:.85rem;display:flex;
  flex-wrap:wrap;gap:.1rem 1rem}
 .cii-swatch{display:inline-block;width:.8rem;height:.8rem;margin-right:.35rem;vertical-align:-1px}
+.cii-chart{display:block;width:100%;height:auto;margin:.2rem 0 .3rem}
 .cii-data summary{cursor:pointer;font-size:.9rem;color:#1F1F1F}
 @media (max-width:640px){
  [data-testid='stMainBlockContainer']{padding-top:3.8rem}

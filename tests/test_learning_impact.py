@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from conftest import MESSY_TABS, write_workbook
-from test_dashboard import app, metric, texts
+from test_dashboard import app, metric, pictures, texts
 from test_dashboard import listen_locally as listen_locally  # autouse: a local browser
 from test_dashboard import sample as sample  # the fixture
 
@@ -144,7 +144,7 @@ def test_page_lists_filters_and_searches(sample: dict, monkeypatch: pytest.Monke
     snapshot = sample["snapshot"]
     assert metric(at, "Learning findings") == str(len(snapshot["learning"]))
     assert metric(at, "Impact statements") == str(len(snapshot["impact"]))
-    assert len(at.get("vega_lite_chart")) == 4
+    assert pictures(at) == 4
     text = texts(at)
     assert "Funders have tested a new approach to partnership with the public sector" in text
 

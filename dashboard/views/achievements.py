@@ -110,6 +110,7 @@ def main() -> None:
                 by_quarter, {"quarter": "Quarter", "goal": "Goal", "achievements": "Achievements"}
             ),
             key=charts.goal_key(labels),
+            explore="quarters",
         )
 
     st.header("All achievements")

@@ -9,6 +9,7 @@ import streamlit as st
 
 from cii_sheets import dashboard_figures as figs
 from cii_sheets import headlines
+from cii_sheets.problems import ALERT_TITLES
 from dashboard import charts, data, ui
 
 log = logging.getLogger(__name__)
@@ -20,11 +21,6 @@ PROBLEM_TITLES = {
     "value": "Value",
     "message": "What to do",
     "link": "Cell",
-}
-ALERT_TITLES = {
-    "overdue-pledge": "Overdue pledge",
-    "overdue-milestone": "Overdue milestone",
-    "secondments-outside-band": "Secondments outside the band",
 }
 OUTCOMES = {
     "ok": "No errors",

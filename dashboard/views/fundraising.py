@@ -76,6 +76,8 @@ def main() -> None:
         f"{figs.gbp(whole.received_gbp)} by {figs.uk_date(ctx.as_of)}, against a "
         f"{figs.gbp(target)} target and a straight line from "
         f"{figs.uk_date(settings.programme_start)} to {figs.uk_date(settings.programme_end)}.",
+        width=880,
+        explore="pace",
     )
 
     left, right = st.columns(2, gap="large")

@@ -58,11 +58,10 @@ def main() -> None:
     if ui.no_data(ctx):
         ui.freshness(ctx)
         return
-    f, snapshot, settings = ctx.figures, ctx.snapshot, ctx.snapshot.settings
+    f, snapshot = ctx.figures, ctx.snapshot
     target = f.target_gbp
-    change = headlines.changes(snapshot, ctx.as_of)
-    running = metrics.cumulative(snapshot["pledges"], snapshot["payments"])
-    verdict = headlines.pace(running, f.expected_gbp, settings, ctx.as_of)
+    answers = data.overview(ctx)  # worked out once per sync and day
+    change, verdict = answers.changes, answers.pace
     aim = headlines.about_gbp(target)
 
     def share(amount: float) -> str:
@@ -111,12 +110,12 @@ def main() -> None:
     # 3. Who is seconded now?
     with seconded:
         st.header("Who is seconded now")
-        now = headlines.running_table(snapshot, ctx.as_of)
+        now = answers.running
         if now.empty:
             st.markdown("No secondment is running today.")
         else:
             st.html(ui.html_table(now, "Secondments running today", nowrap=["FTE", "Ends"]))
-        band = metrics.outside_band(snapshot, ctx.as_of)
+        band = answers.outside_band
         if band is not None:
             st.markdown(
                 f"**Outside the band:** {band[0]} running; Settings asks for "
@@ -125,7 +124,7 @@ def main() -> None:
     # 4. What has been achieved, per goal?
     with goals:
         st.header("Achievements by goal")
-        table = headlines.goals_table(snapshot, ctx.as_of)
+        table = answers.goals
         notes = [
             ""
             if not quiet

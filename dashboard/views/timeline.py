@@ -77,6 +77,8 @@ def main() -> None:
             f"{figs.uk_date(bars['end_date'].max())}; {f.active_secondments} running today.",
             key=charts.goal_key(list(ctx.goal_labels.values())),
             key_title="Goal (first listed)",
+            width=880,
+            explore="gantt",
         )
         with st.expander("Secondments table"):
             ui.table(
@@ -102,6 +104,7 @@ def main() -> None:
             charts.milestones_chart(points, ctx.as_of),
             f"{len(points)} milestones: {states.get('Done', 0)} done, "
             f"{states.get('Overdue', 0)} overdue, {states.get('Upcoming', 0)} upcoming.",
+            width=880,
         )
         ui.table(ui.titled(points, MILESTONE_TITLES), "milestones", label="milestones")
 
@@ -120,6 +123,7 @@ def main() -> None:
             ),
             f"At most {int(steps['count'].max())} secondments ran at once; "
             f"{f.active_secondments} are running today.",
+            width=880,
         )
 
 
