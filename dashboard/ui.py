@@ -225,6 +225,31 @@ def _cell(value: object) -> str:
     return str(value)
 
 
+def picture_spec(built: alt.TopLevelMixin, width: int) -> str:
+    """The chart's Vega-Lite spec for drawing on the server: `width` pixels wide in all (labels
+    included), in the dashboard's fonts and greys, as Streamlit's theme draws it in a browser."""
+    grey, light = "#3D4150", "#E4E7EC"
+    sized = built.properties(
+        width=width, autosize=alt.AutoSizeParams(type="fit", contains="padding")
+    )
+    return str(
+        sized.configure(font="Source Sans Pro, Arial, sans-serif")
+        .configure_view(strokeWidth=0)
+        .configure_axis(
+            labelFontSize=12,
+            titleFontSize=12,
+            titleFontWeight="normal",
+            labelColor=grey,
+            titleColor=grey,
+            gridColor=light,
+            domainColor="#BFC4CE",
+            tickColor="#BFC4CE",
+        )
+        .configure_legend(labelFontSize=12, titleFontSize=12, labelColor=grey, titleColor=grey)
+        .to_json()
+    )
+
+
 def chart(
     built: alt.TopLevelMixin,
     summary: str,
@@ -248,10 +273,10 @@ def chart(
     if explore and st.toggle("Explore: tooltips on hover", key=f"explore_{explore}"):
         st.altair_chart(described, width="stretch")
     else:
-        svg = data.chart_svg(described.properties(width=width).to_json())
+        svg = data.chart_svg(picture_spec(described, width))
         picture = base64.b64encode(svg.encode()).decode()
         st.html(
-            f'<img class="cii-chart" style="max-width:{width + 120}px" alt="{escape(summary)}" '
+            f'<img class="cii-chart" style="max-width:{width}px" alt="{escape(summary)}" '
             f'src="data:image/svg+xml;base64,{picture}">'
         )
     if key:
