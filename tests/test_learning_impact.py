@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import MESSY_TABS, write_workbook
 from test_dashboard import app, metric, texts
+from test_dashboard import listen_locally as listen_locally  # autouse: a local viewer
 from test_dashboard import sample as sample  # the fixture
 
 from cii_sheets import dashboard_figures as figs
