@@ -41,7 +41,10 @@ DATA_TABLES: dict[str, sa.Table] = {
         tab.table,
         metadata,
         sa.Column("sheet_row", sa.Integer, nullable=False),
-        *(sa.Column(c.key, _sql_type(c.kind), nullable=not c.required) for c in tab.columns),
+        *(
+            sa.Column(c.key, _sql_type(c.kind), nullable=not c.required or bool(c.may_wait_while))
+            for c in tab.columns
+        ),
     )
     for tab in schema.TABS
     if tab is not schema.SETTINGS_TAB
@@ -153,6 +156,7 @@ class Store:
         try:
             self.engine: Engine = sa.create_engine(self.url)
             metadata.create_all(self.engine)
+            _relax_not_null(self.engine)
         except sa.exc.SQLAlchemyError as exc:
             raise CiiSheetsError(
                 f"Cannot open the store at {sa.engine.make_url(self.url).render_as_string()}: "
@@ -412,3 +416,29 @@ def _settings_from_rows(rows: dict[str, str]) -> Settings:
         else:
             values[key] = text
     return Settings(**{**defaults.to_dict(), **values})
+
+
+def _relax_not_null(engine: Engine) -> None:
+    """Let a store made before a column could be empty (Date pledged of an Expected pledge) hold
+    empty values there: PostgreSQL drops the constraint; SQLite, which cannot, copies the table.
+    """
+    inspector = sa.inspect(engine)
+    for name, table in DATA_TABLES.items():
+        if not inspector.has_table(name):
+            continue
+        strict = {c["name"] for c in inspector.get_columns(name) if not c["nullable"]}
+        loose = [c.name for c in table.columns if c.nullable and c.name in strict]
+        if not loose:
+            continue
+        with engine.begin() as conn:
+            if engine.dialect.name == "sqlite":
+                rows = [dict(r) for r in conn.execute(sa.select(table)).mappings()]
+                table.drop(conn)
+                table.create(conn)
+                if rows:
+                    conn.execute(table.insert(), rows)
+            else:
+                for column in loose:
+                    conn.execute(
+                        sa.text(f'ALTER TABLE "{name}" ALTER COLUMN "{column}" DROP NOT NULL')
+                    )
