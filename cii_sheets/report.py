@@ -13,8 +13,8 @@ Safety rules, tested: every piece of text that came from the sheet (tab names, h
 values, messages quoting them) is written as ``stringValue``, so a cell holding
 ``=IMPORTXML(...)`` is echoed as text and never runs. The only formula is the link cell,
 ``=HYPERLINK("#gid=<int>&range=<A1>","Open")``, built from the tab's integer id and an address
-that must be a plain cell or range (``C5``, ``B6:B7``); anything else gets no link. Every request addresses the
-report tab's own ``sheetId`` and nothing else.
+that must be a plain cell or range (``C5``, ``B6:B7``); anything else gets no link. Every
+request addresses the report tab's own ``sheetId`` and nothing else.
 """
 
 from __future__ import annotations

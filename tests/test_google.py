@@ -330,7 +330,8 @@ def test_report_rows_and_links(world: World, tmp_path: Path) -> None:
     assert entered(amount[6]) == {
         "formulaValue": f'=HYPERLINK("#gid={pledges_id}&range=C3","Open")'
     }
-    overdue = next(r for r in cells if len(r) > 5 and "P006" in entered(r[5]).get("stringValue", ""))
+    alerts = [r for r in cells if len(r) > 5 and entered(r[0]).get("stringValue") == "Alert"]
+    overdue = next(r for r in alerts if "P006" in entered(r[5])["stringValue"])
     assert entered(overdue[0]) == {"stringValue": "Alert"}
     assert "P006" in entered(overdue[5])["stringValue"]
     assert entered(overdue[6])["formulaValue"].endswith('&range=F9","Open")')  # its Due by

@@ -110,7 +110,9 @@ def test_rows_of_the_messy_sheet_read_as_a_to_do_list() -> None:
     assert [_texts(r)[0] for r in rows[notes + 2 : info]] == ["Note"]
     assert [_texts(r)[0] for r in rows[info + 2 :]] == ["Alert"] * 3
     # Each group has its own fill, on its heading and on its rows; headings are bold.
-    for heading, group in zip(headings, (report.TO_FIX, report.NOTES, report.FOR_INFORMATION)):
+    for heading, group in zip(
+        headings, (report.TO_FIX, report.NOTES, report.FOR_INFORMATION), strict=True
+    ):
         fmt = rows[heading][0]["userEnteredFormat"]
         assert fmt["backgroundColor"] == report.FILLS[group] and fmt["textFormat"]["bold"]
         assert rows[heading + 2][5]["userEnteredFormat"]["backgroundColor"] == report.FILLS[group]
