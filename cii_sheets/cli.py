@@ -125,7 +125,44 @@ def _parser() -> argparse.ArgumentParser:
                 help="do not write the Sync report tab back into the Google Spreadsheet",
             )
         command.set_defaults(handler=handler)
+    _watch_parser(commands)
     return parser
+
+
+def _watch_parser(commands: Any) -> None:
+    from cii_sheets.watch import DEFAULT_INTERVAL_SECONDS, MIN_INTERVAL_SECONDS
+
+    text = "keep running: sync each change to the spreadsheet within an interval (fix and see)"
+    command = commands.add_parser(
+        "watch",
+        help=text,
+        description=f"{text.capitalize()}. Each interval reads the spreadsheet once; only when "
+        "its values changed does it validate, store, rewrite the Sync report and notify. "
+        "Stops cleanly on Ctrl+C or SIGTERM.",
+    )
+    where = command.add_mutually_exclusive_group()
+    where.add_argument("--workbook", type=Path, help="a local .xlsx file")
+    where.add_argument("--spreadsheet", metavar="KEY_OR_URL", help="the Google Spreadsheet")
+    _credentials_argument(command)
+    command.add_argument(
+        "--interval",
+        type=float,
+        default=DEFAULT_INTERVAL_SECONDS,
+        metavar="SECONDS",
+        help=f"seconds between looks (default {DEFAULT_INTERVAL_SECONDS}, at least "
+        f"{MIN_INTERVAL_SECONDS})",
+    )
+    command.add_argument("--store", help="SQLAlchemy URL of the store (as for sync)")
+    command.add_argument(
+        "--notify", action="append", metavar="URL", help="apprise URL (as for sync)"
+    )
+    command.add_argument(
+        "--notify-always", action="store_true", help="a digest after every change synced"
+    )
+    command.add_argument(
+        "--no-report", action="store_true", help="do not write the Sync report tab back"
+    )
+    command.set_defaults(handler=_watch)
 
 
 def _date(text: str) -> dt.date:
@@ -206,6 +243,50 @@ def _sync(args: argparse.Namespace) -> int:
         after_run=(notifier,),
     )
     return _finish(outcome, args)
+
+
+def _watch(args: argparse.Namespace) -> int:
+    import signal
+
+    from cii_sheets.watch import Watch
+
+    settings = _config(args)
+    watch = Watch(
+        sources.from_config(settings),
+        settings.store,
+        interval=args.interval,
+        write_report=not args.no_report,
+        notifier=Notifier(settings.notify, always=settings.notify_always),
+        today=lambda: sync.today(settings.timezone),
+        on_look=None if args.log_format == "json" else _print_look,
+    )
+
+    def stop(signum: int, frame: object) -> None:
+        if watch.stopping:  # asked twice: stop now (a store write in progress rolls back)
+            raise KeyboardInterrupt
+        log.warning("stopping after this step (%s)", signal.Signals(signum).name)
+        watch.request_stop()
+
+    handlers = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    print(f"Watching {watch.source.describe()} every {watch.interval:g} s. Ctrl+C stops.")
+    try:
+        return watch.run()
+    finally:
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
+
+
+def _print_look(look: Any) -> None:
+    """One line per change synced or failed look; an unchanged look prints nothing."""
+    stamp = dt.datetime.now().strftime("%H:%M:%S")
+    validation = look.outcome.validation if look.outcome else None
+    if look.state == "synced" and validation is not None:
+        from cii_sheets.report import summary_line
+
+        line = summary_line(validation, dt.datetime.now().astimezone()).split(" (synced")[0]
+        print(f"{stamp} changed, stored as sync run {look.outcome.run_id}: {line}", flush=True)
+    elif look.state == "failed":
+        print(f"{stamp} could not sync: {look.message}", flush=True)
 
 
 def _init_sheet(args: argparse.Namespace) -> int:

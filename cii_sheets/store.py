@@ -114,6 +114,21 @@ ALERTS = sa.Table(
     sa.Column("message", sa.Text, nullable=False),
 )
 
+# One row per watched source: when `cii-sheets watch` last looked, what it found, and when it
+# last synced a change; rewritten every interval (one small row), so the dashboard can tell.
+WATCH = sa.Table(
+    "watch",
+    metadata,
+    sa.Column("source", sa.Text, primary_key=True),
+    sa.Column("looked_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("interval_seconds", sa.Integer, nullable=False),
+    # unchanged, synced, failed (could not read or store), stopped
+    sa.Column("state", sa.Text, nullable=False),
+    sa.Column("changed_at", sa.DateTime(timezone=True)),  # when a change was last synced
+    sa.Column("run_id", sa.Integer),  # the run that change stored
+    sa.Column("message", sa.Text),  # why the last look failed
+)
+
 
 def store_url(url: str | None = None) -> str:
     """The store to use: the argument, else CII_STORE, else the default SQLite file."""
@@ -391,6 +406,27 @@ class Store:
         with self.engine.connect() as conn:
             frame = pd.DataFrame(conn.execute(query).mappings().all(), columns=table.c.keys())
         return frame.astype(object).where(frame.notna(), None)
+
+    def record_watch(self, source: str, **values: Any) -> None:
+        """Note one look of `cii-sheets watch` (its heartbeat); keeps changed_at and run_id."""
+        try:
+            with self.engine.begin() as conn:
+                where = WATCH.c.source == source
+                before = conn.execute(sa.select(WATCH).where(where)).mappings().first()
+                row = {**(dict(before) if before else {}), **values, "source": source}
+                conn.execute(WATCH.delete().where(where))
+                conn.execute(WATCH.insert().values(**row))
+        except sa.exc.SQLAlchemyError as exc:
+            raise CiiSheetsError(
+                f"Could not note the watch's last look in the store ({exc.__class__.__name__})."
+            ) from exc
+
+    def watch_status(self) -> dict[str, Any] | None:
+        """The watch's latest look (of whichever source it watches), or None if it never ran."""
+        query = sa.select(WATCH).order_by(WATCH.c.looked_at.desc()).limit(1)
+        with self.engine.connect() as conn:
+            row = conn.execute(query).mappings().first()
+        return dict(row) if row else None
 
     def run(self, run_id: int) -> dict[str, Any] | None:
         """One run by its id."""
