@@ -15,7 +15,7 @@ from typing import Any
 
 from cii_sheets import __version__, config, logs, metrics, sources, sync
 from cii_sheets.notify import Notifier
-from cii_sheets.problems import CiiSheetsError
+from cii_sheets.problems import CiiSheetsError, Problem
 
 log = logging.getLogger("cii_sheets")
 
@@ -350,21 +350,17 @@ def summary(outcome: sync.Outcome) -> str:
     validation, figures = outcome.validation, outcome.figures
     assert validation is not None and figures is not None
     lines += ["", "Figures (rows with errors are left out)", *_figure_lines(figures)]
-    if validation.problems:
-        lines += [
-            "",
-            f"To fix: {len(validation.errors)} error(s), {len(validation.warnings)} warning(s)",
-        ]
-        for tab, items in groupby(validation.problems, key=lambda p: p.tab):
-            lines.append(f"  {tab}")
-            for p in items:
-                place = ", ".join(
-                    part for part in (f"row {p.row}" if p.row else "", p.column or "") if part
-                )
-                where = f"{place}: " if place else ""
-                lines.append(f"    {p.severity.upper():7} {where}{p.message}")
+    # As the Sync report reads: things to fix, then notes (warnings that ask for nothing).
+    to_fix = [p for p in validation.problems if not p.is_note]
+    notes = [p for p in validation.problems if p.is_note]
+    if to_fix:
+        warnings = len(to_fix) - len(validation.errors)
+        lines += ["", f"To fix: {len(validation.errors)} error(s), {warnings} warning(s)"]
+        lines += _by_tab(to_fix)
     else:
         lines += ["", "All clear: nothing to fix."]
+    if notes:
+        lines += ["", f"Notes: nothing to fix ({len(notes)})", *_by_tab(notes)]
     if validation.alerts:
         lines += ["", f"Alerts for leadership: {len(validation.alerts)}"]
         lines += [
@@ -375,6 +371,20 @@ def summary(outcome: sync.Outcome) -> str:
     if outcome.run_id is not None:
         lines += ["", f"Stored as sync run {outcome.run_id}."]
     return "\n".join(lines)
+
+
+def _by_tab(problems: list[Problem]) -> list[str]:
+    lines = []
+    for tab, items in groupby(problems, key=lambda p: p.tab):
+        lines.append(f"  {tab}")
+        for p in items:
+            place = ", ".join(
+                part for part in (f"row {p.row}" if p.row else "", p.column or "") if part
+            )
+            where = f"{place}: " if place else ""
+            kind = "NOTE" if p.is_note else p.severity.upper()
+            lines.append(f"    {kind:7} {where}{p.message}")
+    return lines
 
 
 def _figure_lines(f: metrics.Figures) -> list[str]:

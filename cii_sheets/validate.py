@@ -558,9 +558,10 @@ def _check_references(frames: dict[str, _TabFrame], goals: GoalBook) -> None:
             if (target_tab, target_key) == ("Pledges", "pledge_id"):
                 messages = _pledge_reference_messages(frame, target, unknown, header)
             else:
+                empty = "" if column.required else _noun(frame.tab)
                 messages = values[unknown].map(
-                    lambda v, h=header, th=target_header, tt=target_tab, sp=spellings: (
-                        _reference_message(v, h, th, tt, sp)
+                    lambda v, h=header, th=target_header, tt=target_tab, sp=spellings, e=empty: (
+                        _reference_message(v, h, th, tt, sp, e)
                     )
                 )
             frame.flag(
@@ -569,14 +570,24 @@ def _check_references(frames: dict[str, _TabFrame], goals: GoalBook) -> None:
 
 
 def _reference_message(
-    value: object, header: str, target_header: str, target_tab: str, spellings: list[str]
+    value: object,
+    header: str,
+    target_header: str,
+    target_tab: str,
+    spellings: list[str],
+    may_be_empty: str = "",
 ) -> str:
+    """``may_be_empty``: the noun of a row that may leave this column empty (it is optional)."""
     close = difflib.get_close_matches(str(value), spellings, n=1, cutoff=0.75)
     hint = f" Did you mean '{close[0]}'?" if close else ""
-    return (
-        f"There is no '{value}' in the {target_header} column of the {target_tab} tab.{hint} "
-        f"Correct the {header}, or add it to the {target_tab} tab first."
-    )
+    fixes = f"Correct the {header}, or add it to the {target_tab} tab first."
+    if may_be_empty:
+        fixes = (
+            f"Correct the {header}, add it to the {target_tab} tab first, or leave the cell "
+            f"empty if this {may_be_empty} has none."
+        )
+    where = f"the {target_header} column of the {target_tab} tab"
+    return f"There is no '{value}' in {where}.{hint} {fixes}"
 
 
 def _pledge_reference_messages(

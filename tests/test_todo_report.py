@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from conftest import MESSY_AS_OF, MESSY_PROBLEMS, MESSY_TABS
-from fake_sheets import fake_world
+from fake_sheets import cell_data, fake_world
 
 from cii_sheets import report, sync
 from cii_sheets.problems import Code, Severity
@@ -222,3 +222,51 @@ def test_did_you_mean_for_a_pledge_only_among_the_funders_own_pledges() -> None:
     assert "Trust for London's pledges: P011. Did you mean 'P011'?" in messages[1]
     assert "Did you mean 'P011'?" in messages[2] or "Did you mean 'P021'?" in messages[2]
     assert all("Check the payment record first" in m for m in messages)
+
+
+def test_the_messy_sheet_is_fixed_in_one_pass_from_the_reports_words(tmp_path: Path) -> None:
+    """Each fix is taken from the words of the report; the next sync says All clear.
+
+    Where the right value is a fact only staff know (the real date, the amount, which pledge a
+    payment was for), the report says the form to use and where to look; the test plays staff.
+    """
+    with fake_world(tmp_path, MESSY_TABS) as world:
+        source = world.source()
+        url = f"sqlite:///{tmp_path / 'cii.sqlite'}"
+        sync.run(source, url, MESSY_AS_OF, after_store=(source.write_report,))
+        todo = {
+            (_text(r[1]), r[2]["userEnteredValue"]["numberValue"]): _text(r[5])
+            for r in _report(world)
+            if len(r) == 7 and _text(r[0]) in ("Error", "Warning")
+        }
+        assert len(todo) == 9
+
+        def says(tab: str, row: int, pattern: str) -> str:
+            found = re.search(pattern, todo.pop((tab, row)))
+            assert found, (tab, row, pattern)
+            return found.group(1) if found.groups() else found.group(0)
+
+        def put(tab: str, row: int, col: int, value: object) -> None:
+            world.fake.sheet(tab).cells[(row - 1, col)] = cell_data(value)
+
+        assert says("Pledges", 3, r"a number of pounds, like (\d+)") == "25000"
+        put("Pledges", 3, 2, 10000)  # 'ten k'
+        says("Pledges", 5, r"There is no 31 February 2018\. Enter it in the form day/month/year")
+        put("Pledges", 5, 4, "28/02/2018")
+        put("Pledges", 7, 1, says("Pledges", 7, r"like (P\d+), which is not used yet"))
+        says("Pledges", 8, r"Type the amount pledged in pounds instead, like 25000")
+        put("Pledges", 8, 2, 20000)
+        says("Payments", 3, r"Check the payment record first")
+        put("Payments", 3, 0, "P007")  # the record says: the pledge now numbered P007
+        says("Secondments", 4, r"End date must be on or after Start date")
+        put("Secondments", 4, 6, D(2019, 8, 31))
+        put("Secondments", 5, 7, says("Secondments", 5, r"Change it to (Completed)"))
+        put("Achievements", 2, 2, says("Achievements", 2, r"did you mean '([^']+)'"))
+        says("Achievements", 4, r"or leave the cell empty")
+        del world.fake.sheet("Achievements").cells[(3, 3)]
+        assert todo == {}
+
+        outcome = sync.run(source, url, MESSY_AS_OF, after_store=(source.write_report,))
+        first = _text(_report(world)[0][0])
+        assert first.startswith("All clear: nothing to fix. 1 note and 2 alerts for information.")
+        assert outcome.exit_code == sync.EXIT_OK
