@@ -268,7 +268,8 @@ def _watch(args: argparse.Namespace) -> int:
         watch.request_stop()
 
     handlers = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
-    print(f"Watching {watch.source.describe()} every {watch.interval:g} s. Ctrl+C stops.")
+    if args.log_format != "json":  # under a scheduler the watch.started event says it
+        print(f"Watching {watch.source.describe()} every {watch.interval:g} s. Ctrl+C stops.")
     try:
         return watch.run()
     finally:
