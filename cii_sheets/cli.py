@@ -272,13 +272,16 @@ def _watch(args: argparse.Namespace) -> int:
         print(f"Watching {watch.source.describe()} every {watch.interval:g} s. Ctrl+C stops.")
     try:
         return watch.run()
+    except KeyboardInterrupt:  # asked twice: the store's transaction rolled back, lock freed
+        print("cii-sheets: stopped at once; the store keeps its last snapshot.", file=sys.stderr)
+        return sync.EXIT_FAILED
     finally:
         for sig, handler in handlers.items():
             signal.signal(sig, handler)
 
 
 def _print_look(look: Any) -> None:
-    """One line per change synced or failed look; an unchanged look prints nothing."""
+    """One line per change synced (a failed look is logged); an unchanged look prints nothing."""
     stamp = dt.datetime.now().strftime("%H:%M:%S")
     validation = look.outcome.validation if look.outcome else None
     if look.state == "synced" and validation is not None:
@@ -286,8 +289,6 @@ def _print_look(look: Any) -> None:
 
         line = summary_line(validation, dt.datetime.now().astimezone()).split(" (synced")[0]
         print(f"{stamp} changed, stored as sync run {look.outcome.run_id}: {line}", flush=True)
-    elif look.state == "failed":
-        print(f"{stamp} could not sync: {look.message}", flush=True)
 
 
 def _init_sheet(args: argparse.Namespace) -> int:

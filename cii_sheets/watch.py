@@ -73,7 +73,7 @@ class Look:
     """What one look found: unchanged, synced (a change stored) or failed."""
 
     state: str
-    reads: int = 0  # requests to read the spreadsheet (a workbook file: 1 when opened)
+    reads: int = 0  # Sheets API read requests this look made (0 for a workbook)
     outcome: sync.Outcome | None = None
     message: str | None = None
 
