@@ -112,7 +112,10 @@ def sentence_start(text: str) -> str:
 def show_value(value: object, limit: int = 80) -> str:
     """A cell value as staff would recognise it in a message, shortened if long."""
     if isinstance(value, dt.date):  # as staff see it in the sheet: day first
-        return f"{value.day:02d}/{value.month:02d}/{value.year}"
+        shown = f"{value.day:02d}/{value.month:02d}/{value.year}"
+        if isinstance(value, dt.datetime) and value.time() != dt.time():
+            shown += f" {value:%H:%M}"
+        return shown
     text = str(value).strip() if value is not None else ""
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
