@@ -381,12 +381,17 @@ def _parse_columns(frame: _TabFrame, goals: GoalBook) -> None:
             frame.bad.loc[index] = True
         if column.required:
             example = f", like {column.example}" if column.example else ""
+            only = ""
+            if column.may_wait_while is not None:
+                key, choice = column.may_wait_while
+                status = frame.headers.get(key, key)
+                only = f" Only a {noun} whose {status} is {choice} may leave it empty."
             frame.flag(
                 parsed.blank & ~waits,
                 ERROR,
                 Code.MISSING_VALUE,
                 column.key,
-                f"Enter the {header} for this {noun}{example}. This cell is empty.",
+                f"Enter the {header} for this {noun}{example}. This cell is empty.{only}",
                 value=pd.Series("", index=frame.cells.index),
             )
     frame.typed = typed

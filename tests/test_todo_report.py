@@ -181,6 +181,11 @@ def test_an_expected_pledge_may_wait_for_its_date_but_a_confirmed_one_may_not() 
         (3, Code.PLACEHOLDER, Severity.WARNING),
         (4, Code.MISSING_VALUE, Severity.ERROR),
     }
+    missing = next(p for p in v.problems if p.code is Code.MISSING_VALUE)
+    assert missing.message == (
+        "Enter the Date pledged for this pledge, like 01/04/2017. This cell is empty. Only a "
+        "pledge whose Status is Expected may leave it empty."
+    )
     note = next(p for p in v.problems if p.code is Code.PLACEHOLDER)
     assert note.is_note and "leave it empty until the pledge is confirmed" in note.message
     assert sorted(v.snapshot["pledges"]["pledge_id"]) == ["P001", "P002"]  # both kept
