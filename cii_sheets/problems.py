@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import re
 import datetime as dt
+import re
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -116,6 +116,8 @@ _CONTROL = re.compile(CONTROL_CHARACTERS)
 def without_control_characters(text: str) -> str:
     """``text`` with its invisible control characters removed."""
     return _CONTROL.sub("", text)
+
+
 def sentence_start(text: str) -> str:
     """A message whose first word is capitalised: a header written 'pledge id' may open it."""
     return text[:1].upper() + text[1:] if text[:1].islower() else text
