@@ -236,7 +236,7 @@ def _keep_last_good(validation: Validation, store: Store) -> None:
             goals = schema.SECONDMENT_GOALS_TABLE
             snapshot.tables[goals] = stored[goals]
     titles = {name: result.title or name for name, result in validation.tabs.items()}
-    validation.alerts = alerts_for(snapshot, validation.as_of, titles)
+    validation.alerts = alerts_for(snapshot, validation.as_of, titles, validation.places)
 
 
 def _validate(outcome: Outcome, raw: RawSpreadsheet) -> None:

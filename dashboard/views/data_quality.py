@@ -101,6 +101,7 @@ def main() -> None:
         cols[3].metric("Rows left out", int(latest["rows_left_out"] or 0))
         if latest["outcome"] == "failed":
             st.error(f"Why it failed: {ui.plain(latest['message'] or 'not recorded')}")
+    st.caption(ui.plain(figs.watch_line(data.watch_status(ctx.url))))
     sync_panel()
 
     if good is None:
