@@ -771,19 +771,19 @@ def _check_status(frames: dict[str, _TabFrame], as_of: dt.date) -> None:
             (status == "Planned") & (start <= today),
             "start_date",
             "has passed",
-            "Change the {status} to Active, or correct the {date}.",
+            "Change it to Active, or correct the {date}.",
         ),
         (
             (status == "Completed") & (end > today),
             "end_date",
             "is still to come",
-            "Change the {status} to Active or Ended early, or correct the {date}.",
+            "Change it to Active or Ended early, or correct the {date}.",
         ),
         (
             (status == "Active") & (end < today),
             "end_date",
             "has passed",
-            "Change the {status} to Completed or Ended early, or correct the {date}.",
+            "Change it to Completed or Ended early, or correct the {date}.",
         ),
     ]
     status_col = column_letters(frame.positions.get("status", 0))
@@ -797,7 +797,7 @@ def _check_status(frames: dict[str, _TabFrame], as_of: dt.date) -> None:
         messages = pd.Series(
             [
                 f"{s_head} ({status_col}{r}) says {st} but {d_head} ({date_col}{r}), "
-                f"{_uk(d)}, {says}. " + fix.format(status=s_head, date=d_head)
+                f"{_uk(d)}, {says}. " + fix.format(date=d_head)
                 for r, st, d in zip(rows, status[mask], typed.loc[mask, key], strict=True)
             ],
             index=rows.index,

@@ -80,7 +80,7 @@ MESSY_TABS: dict[str, list[list[object]]] = {
             0.5,
             D(2018, 9, 1),
             D(2018, 6, 1),
-            "Planned",
+            "Active",
         ],
         ["S04", "Dee", "New Europeans", "G3", 0.4, D(2018, 1, 1), D(2019, 1, 31), "Active"],
     ],

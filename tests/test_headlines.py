@@ -174,8 +174,8 @@ def test_status_and_dates_that_disagree_are_warned_naming_both_cells(tmp_path) -
     }
     # S14, Planned while its agreement is signed, though its start date (5 Oct 2026) has come.
     assert found[15] == (
-        "Status (I15) says Planned but Start date (G15), 5 Oct 2026, has passed. Change the "
-        "Status to Active, or correct the Start date."
+        "Status (I15) says Planned but Start date (G15), 5 Oct 2026, has passed. Change it "
+        "to Active, or correct the Start date."
     )
     assert any("says Active but End date (H" in m for m in found.values())
     # And it is not counted as running.

@@ -101,7 +101,11 @@ def test_outside_band_only_inside_the_programme(snapshot: Snapshot) -> None:
         min_secondments=3,
         max_secondments=5,
     )
-    banded = Snapshot(settings, snapshot.tables)
+    # Running today means Status Active and the dates around today; each date below stands in
+    # for "today", so every secondment is marked Active as staff would have had it then.
+    tables = dict(snapshot.tables)
+    tables["secondments"] = tables["secondments"].assign(status="Active")
+    banded = Snapshot(settings, tables)
     assert metrics.outside_band(banded, dt.date(2017, 6, 1)) == (2, 3, 5)
     assert metrics.outside_band(banded, dt.date(2018, 6, 1)) is None  # 3 running
     assert metrics.outside_band(banded, dt.date(2020, 6, 30)) == (0, 3, 5)  # last day counts
