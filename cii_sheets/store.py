@@ -272,7 +272,7 @@ class Store:
                 "--store URL or CII_STORE."
             ) from None
         try:
-            metadata.create_all(self.engine)
+            _create_tables(self.engine)
             _relax_not_null(self.engine)
         except sa.exc.SQLAlchemyError as exc:
             raise CiiSheetsError(
@@ -552,6 +552,19 @@ class Store:
             row = conn.execute(sa.select(SYNC_RUNS).where(SYNC_RUNS.c.id == run_id)).mappings()
             found = row.first()
         return dict(found) if found else None
+
+
+def _create_tables(engine: Engine) -> None:
+    """Make the tables a new store lacks.
+
+    Two processes opening a new store at once (a sync and the dashboard) may both find a table
+    missing and both create it; the loser's CREATE fails with "already exists". Looking again
+    then finds every table, so one retry settles it.
+    """
+    try:
+        metadata.create_all(engine)
+    except sa.exc.SQLAlchemyError:
+        metadata.create_all(engine)
 
 
 def _settings_from_rows(rows: dict[str, str]) -> Settings:
