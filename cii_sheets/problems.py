@@ -33,6 +33,13 @@ class Code(StrEnum):
     OUTSIDE_PROGRAMME = "outside-programme"
     STATUS_MISMATCH = "status-mismatch"
     UNKNOWN_SETTING = "unknown-setting"
+    # Grants as 360Giving open data: the checks 360Giving's own tools make.
+    NEEDED_TO_PUBLISH = "needed-to-publish"  # empty Description, Recipient Org:Identifier...
+    GRANT_IDENTIFIER = "grant-identifier"  # without the prefix, or with spaces or slashes
+    ORGANISATION_IDENTIFIER = "organisation-identifier"  # not in org-id form
+    LONG_TITLE = "long-title"  # over 140 characters
+    FUTURE_AWARD = "future-award"  # Award Date still to come
+    NOT_PUBLISHABLE = "not-publishable"  # the export itself: too many grants, schema failures
 
 
 class AlertCode(StrEnum):
