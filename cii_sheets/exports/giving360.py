@@ -47,6 +47,9 @@ GRANT_SCHEMA_URL = "https://raw.githubusercontent.com/ThreeSixtyGiving/standard/
 # Problems validation reports as warnings (the grant still counts in the figures) that keep the
 # grants from being published until they are fixed.
 BLOCKING = frozenset({Code.NEEDED_TO_PUBLISH, Code.GRANT_IDENTIFIER, Code.FUTURE_AWARD})
+# Warnings 360Giving's tools also give, shown by the export; other warnings (an extra column, a
+# date outside the programme) are the Sync report's business, not the file's.
+WORTH_A_LOOK = frozenset({Code.ORGANISATION_IDENTIFIER, Code.LONG_TITLE})
 # The Settings keys for publishing; the export cannot do without the first three.
 REQUIRED_SETTINGS = ("giving360_prefix", "funding_org_identifier", "funding_org_name")
 PUBLISHING_SETTINGS = (*REQUIRED_SETTINGS, "publisher_website", "licence")
@@ -224,7 +227,7 @@ def readiness(grants: Grants) -> list[Problem]:
             problems.append(replace(p, message=message))
         elif blocking:
             problems.append(replace(p, severity=ERROR))
-        else:
+        elif p.code in WORTH_A_LOOK:
             problems.append(p)
     if grants.stale:
         problems.append(
@@ -361,15 +364,18 @@ def validator() -> Draft202012Validator:
             "The date and web-address checks of jsonschema are not installed. Run "
             "pip install 'jsonschema[format-nongpl]', then export again."
         )
-    grant = json.loads(_standard_file("360-giving-schema.json"))
     package = json.loads(_standard_file("360-giving-package-schema.json"))
+    return Draft202012Validator(package, registry=registry(), format_checker=checker)
+
+
+@functools.cache
+def registry() -> Registry[Any]:
+    """The grant schema under both addresses it is known by, so nothing is fetched."""
+    grant = json.loads(_standard_file("360-giving-schema.json"))
     # The standard's `$schema` is draft 2020-12 under http://, which referencing does not
     # detect by itself: say which draft it is.
     resource = DRAFT202012.create_resource(grant)
-    registry: Registry[Any] = Registry().with_resources(
-        [(grant["$id"], resource), (GRANT_SCHEMA_URL, resource)]
-    )
-    return Draft202012Validator(package, registry=registry, format_checker=checker)
+    return Registry().with_resources([(grant["$id"], resource), (GRANT_SCHEMA_URL, resource)])
 
 
 def schema_problems(package: dict[str, Any], sheet_rows: Sequence[int]) -> list[Problem]:
