@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from jsonschema import Draft202012Validator
 
-from cii_sheets import schema, sync
+from cii_sheets import metrics, schema, sync
 from cii_sheets.cli import main
 from cii_sheets.exports import giving360
 from cii_sheets.problems import Code, Severity
@@ -482,3 +482,29 @@ def test_settings_for_publishing_are_checked_and_may_start_blank() -> None:
 )
 def test_organisation_identifiers_in_org_id_form(identifier: str, fits: bool) -> None:
     assert bool(org_id_fits(pd.Series([identifier]), "360G-cii").iloc[0]) is fits
+
+
+# --- Figures for the dashboard -----------------------------------------------------------------
+
+
+def test_granted_by_goal_and_recipient_add_up_pounds_only() -> None:
+    org, day = "GB-CHC-1234567", "01/04/2020"
+    rows = [
+        ["360G-cii-1", "T", "d", "Coram", org, 100, day, "G1"],
+        ["360G-cii-2", "T", "d", "Coram", org, 50, day, "G2", "gbp"],
+        ["360G-cii-3", "T", "d", "Citizens UK", org, 300, day, "G1"],
+        ["360G-cii-4", "T", "d", "New Europeans", org, 999, day, "G1", "EUR"],
+    ]
+    snapshot = grants_validation(rows).snapshot
+    by_goal = metrics.granted_by_goal(snapshot)
+    assert by_goal[["goal_id", "granted_gbp", "grants"]].values.tolist() == [
+        ["G1", 400.0, 2],
+        ["G2", 50.0, 1],
+        ["G3", 0.0, 0],
+    ]
+    by_recipient = metrics.granted_by_recipient(snapshot)
+    assert by_recipient[["recipient", "granted_gbp", "grants"]].values.tolist() == [
+        ["Citizens UK", 300.0, 1],
+        ["Coram", 150.0, 2],
+    ]
+    assert metrics.figures(snapshot, AS_OF).granted_gbp == 450.0
