@@ -153,6 +153,7 @@ class Store:
         try:
             self.engine: Engine = sa.create_engine(self.url)
             metadata.create_all(self.engine)
+            _add_new_columns(self.engine)
         except sa.exc.SQLAlchemyError as exc:
             raise CiiSheetsError(
                 f"Cannot open the store at {sa.engine.make_url(self.url).render_as_string()}: "
@@ -394,6 +395,25 @@ class Store:
             row = conn.execute(sa.select(SYNC_RUNS).where(SYNC_RUNS.c.id == run_id)).mappings()
             found = row.first()
         return dict(found) if found else None
+
+
+def _add_new_columns(engine: Engine) -> None:
+    """Add the columns the contract gained since this store was made (such as Grants' Currency).
+
+    `create_all` makes missing tables but never alters one, so an existing store would refuse
+    every sync. Data tables are rewritten whole by each sync, so the new column is added as
+    nullable and filled from the next sync on.
+    """
+    inspector = sa.inspect(engine)
+    quote = engine.dialect.identifier_preparer.quote
+    with engine.begin() as conn:
+        for table in DATA_TABLES.values():
+            have = {c["name"] for c in inspector.get_columns(table.name)}
+            for column in table.columns:
+                if column.name not in have:
+                    kind = column.type.compile(dialect=engine.dialect)
+                    name = f"{quote(column.name)} {kind}"
+                    conn.execute(sa.text(f"ALTER TABLE {quote(table.name)} ADD COLUMN {name}"))
 
 
 def _settings_from_rows(rows: dict[str, str]) -> Settings:

@@ -13,6 +13,7 @@ from typing import Any
 import openpyxl
 import pandas as pd
 import pytest
+import sqlalchemy as sa
 from jsonschema import Draft202012Validator
 
 from cii_sheets import metrics, schema, sync
@@ -22,6 +23,7 @@ from cii_sheets.problems import Code, Severity
 from cii_sheets.sample import GRANTS, write_sample
 from cii_sheets.sources import RawSpreadsheet, RawTab
 from cii_sheets.sources.workbook import WorkbookSource
+from cii_sheets.store import Store
 from cii_sheets.validate import org_id_fits, validate
 
 FIXTURES = Path(__file__).parent / "fixtures" / "360giving"
@@ -508,3 +510,33 @@ def test_granted_by_goal_and_recipient_add_up_pounds_only() -> None:
         ["Coram", 150.0, 2],
     ]
     assert metrics.figures(snapshot, AS_OF).granted_gbp == 450.0
+
+
+def test_a_store_made_before_the_currency_column_gains_it(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'old.sqlite'}"
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:  # the grants table as the first round made it
+        conn.execute(
+            sa.text(
+                "CREATE TABLE grants (sheet_row INTEGER NOT NULL, identifier TEXT NOT NULL, "
+                "title TEXT NOT NULL, description TEXT, recipient_org_name TEXT NOT NULL, "
+                "recipient_org_identifier TEXT, amount_awarded_gbp NUMERIC(14, 2) NOT NULL, "
+                "award_date DATE NOT NULL, planned_start_date DATE, planned_end_date DATE, "
+                "goal_id TEXT NOT NULL)"
+            )
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO grants VALUES (2,'a','t',NULL,'r',NULL,1,'2020-01-01',NULL,NULL,'G1')"
+            )
+        )
+    engine.dispose()
+    write_sample(tmp_path / "sample.xlsx")
+
+    outcome = sync.run(WorkbookSource(tmp_path / "sample.xlsx"), url, AS_OF)
+
+    assert outcome.error is None
+    with Store(url) as store:
+        grants = store.load_snapshot()["grants"]
+    assert list(grants["identifier"]) == [row[0] for row in GRANTS]
+    assert "currency" in grants
