@@ -572,7 +572,11 @@ FORMULA_ERRORS = frozenset(
 @functools.cache
 def currency_codes() -> frozenset[str]:
     """The ISO 4217 codes 360Giving accepts, from the standard's codelist shipped in the package."""
-    text = resources.files("cii_sheets").joinpath("standards/360giving/currency.csv").read_text("utf-8")
+    text = (
+        resources.files("cii_sheets")
+        .joinpath("standards/360giving/currency.csv")
+        .read_text("utf-8")
+    )
     return frozenset(row["Code"] for row in csv.DictReader(io.StringIO(text)))
 
 

@@ -540,3 +540,27 @@ def test_a_store_made_before_the_currency_column_gains_it(tmp_path: Path) -> Non
         grants = store.load_snapshot()["grants"]
     assert list(grants["identifier"]) == [row[0] for row in GRANTS]
     assert "currency" in grants
+
+
+def test_a_grants_tab_that_cannot_be_read_is_not_published_from_an_old_copy(
+    tmp_path: Path,
+) -> None:
+    header = ["Identifier", "Title", "Recipient Org:Name", "Amount Awarded", "Award Date"]
+    rows = [["360G-indigotrust:1", "T", "R", 100, "01/04/2020"]]  # no Goal column
+    tabs = [
+        RawTab("Grants", header, rows, [2]),
+        RawTab(
+            "Settings",
+            ["Setting", "Value"],
+            [list(kv) for kv in INDIGO_SETTINGS.items()],
+            list(range(2, 2 + len(INDIGO_SETTINGS))),
+        ),
+    ]
+    validation = validate(RawSpreadsheet("memory", tabs), AS_OF)
+
+    result = giving360.export(giving360.from_validation(validation), tmp_path / "out", now=NOW)
+
+    assert not result.ok and not (tmp_path / "out").exists()
+    words = [p.message for p in result.errors]
+    assert any("has no 'Goal' column" in m for m in words)
+    assert any("could not be read" in m for m in words)

@@ -54,20 +54,21 @@ WORTH_A_LOOK = frozenset({Code.ORGANISATION_IDENTIFIER, Code.LONG_TITLE})
 REQUIRED_SETTINGS = ("giving360_prefix", "funding_org_identifier", "funding_org_name")
 PUBLISHING_SETTINGS = (*REQUIRED_SETTINGS, "publisher_website", "licence")
 
-# Each grant field, the standard's spreadsheet title for it, and the Grants tab column it comes
-# from (for messages).
+# Each grant field and its title in the standard's spreadsheet, for messages.
 _TITLES = {
-    "id": ("Identifier", "identifier"),
-    "title": ("Title", "title"),
-    "description": ("Description", "description"),
-    "currency": ("Currency", "currency"),
-    "amountAwarded": ("Amount Awarded", "amount_awarded_gbp"),
-    "awardDate": ("Award Date", "award_date"),
-    "plannedDates": ("Planned Dates:Start Date", "planned_start_date"),
-    "recipientOrganization": ("Recipient Org:Identifier", "recipient_org_identifier"),
-    "fundingOrganization": ("Funding Org:Identifier", None),
-    "grantProgramme": ("Grant Programme:Title", None),
-    "classifications": ("Classifications:Code", "goal_id"),
+    "id": "Identifier",
+    "title": "Title",
+    "description": "Description",
+    "currency": "Currency",
+    "amountAwarded": "Amount Awarded",
+    "awardDate": "Award Date",
+    "startDate": "Planned Dates:Start Date",
+    "endDate": "Planned Dates:End Date",
+    "plannedDates": "Planned Dates:Start Date",
+    "recipientOrganization": "Recipient Org:Identifier",
+    "fundingOrganization": "Funding Org:Identifier",
+    "grantProgramme": "Grant Programme:Title",
+    "classifications": "Classifications:Code",
 }
 
 
@@ -219,7 +220,7 @@ def readiness(grants: Grants) -> list[Problem]:
         blocking = p.severity is ERROR or p.code in BLOCKING
         if _tab_name(p.tab) == schema.SETTINGS_TAB.name and not _about_publishing(p):
             continue  # other settings do not change the file
-        if _tab_name(p.tab) == schema.GRANTS_TAB.name and p.severity is ERROR:
+        if _tab_name(p.tab) == schema.GRANTS_TAB.name and p.severity is ERROR and p.row:
             # A row with an error is kept out of the snapshot: publishing now would drop it.
             message = (
                 f"{p.message} Until this is fixed the grant is left out, so nothing is written."
@@ -388,7 +389,7 @@ def schema_problems(package: dict[str, Any], sheet_rows: Sequence[int]) -> list[
         if len(path) >= 2 and path[0] == "grants" and isinstance(path[1], int):
             row = sheet_rows[path[1]] if path[1] < len(sheet_rows) else None
             fieldname = str(path[2]) if len(path) > 2 else None
-            column = _TITLES.get(fieldname, (fieldname, None))[0] if fieldname else None
+            column = _TITLES.get(fieldname, fieldname) if fieldname else None
             where = schema.GRANTS_TAB.name
         else:  # the package's metadata, which comes from Settings
             where = schema.SETTINGS_TAB.name if path else schema.GRANTS_TAB.name
@@ -411,14 +412,14 @@ def schema_problems(package: dict[str, Any], sheet_rows: Sequence[int]) -> list[
 def _plain(error: ValidationError) -> str:
     """A schema error in words staff can act on (the library's own text as a last resort)."""
     name = str(error.path[-1]) if error.path else "the file"
-    title = _TITLES.get(name, (name, None))[0]
+    title = _TITLES.get(name, name)
     if len(error.path) and error.path[0] != "grants":
         title = _SETTING_FOR.get(name, title)
     if error.validator == "oneOf" and name in ("awardDate", "startDate", "endDate", "issued"):
         return f"{title} must be a date written like 2018-12-04 (you have '{error.instance}')."
     if error.validator == "oneOf" and isinstance(error.instance, dict):
         needed = ("id", "title", "description", "currency", "amountAwarded", "awardDate")
-        missing = [_TITLES[k][0] for k in needed if k not in error.instance]
+        missing = [_TITLES[k] for k in needed if k not in error.instance]
         if missing:
             return f"a grant needs {', '.join(missing)}."
     if error.validator == "format" and error.validator_value == "uri":
