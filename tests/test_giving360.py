@@ -564,3 +564,19 @@ def test_a_grants_tab_that_cannot_be_read_is_not_published_from_an_old_copy(
     words = [p.message for p in result.errors]
     assert any("has no 'Goal' column" in m for m in words)
     assert any("could not be read" in m for m in words)
+
+
+def test_the_same_grant_twice_is_refused_as_the_package_schema_says(tmp_path: Path) -> None:
+    package = copy.deepcopy(sample_package(tmp_path))
+    package["grants"].append(copy.deepcopy(package["grants"][0]))
+    problems = giving360.schema_problems(package, [2, 3, 4, 5])
+    assert [(p.row, p.severity) for p in problems] == [(5, E)]
+    assert "same in every field as the one in row 2" in problems[0].message
+    # The check the shipped package schema asks for, made by jsonschema itself, agrees.
+    standard = json.loads(giving360._standard_file("360-giving-package-schema.json"))
+    full = Draft202012Validator(
+        standard,
+        registry=giving360.registry(),
+        format_checker=Draft202012Validator.FORMAT_CHECKER,
+    )
+    assert [e.validator for e in full.iter_errors(package)] == ["uniqueItems"]
