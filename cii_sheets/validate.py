@@ -774,50 +774,64 @@ def _check_grants(frame: _TabFrame | None, settings: Settings, as_of: dt.date) -
     """The checks 360Giving's own tools make, so grants can be published as they are."""
     if frame is None or frame.cells.empty:
         return
-    typed, ok = frame.typed, ~frame.bad
-    if "currency" in frame.positions:
-        codes = typed["currency"].astype("object").str.strip().str.upper()
-        wrong = codes.notna() & ~codes.isin(schema.currency_codes())
-        typed["currency"] = codes.where(~wrong, None)
-        frame.flag(
-            wrong,
-            ERROR,
-            Code.INVALID_CHOICE,
-            "currency",
-            f"Enter the three-letter code of the currency, like GBP for pounds or EUR for "
-            f"euros, or leave {frame.headers['currency']} empty for pounds.",
-        )
+    _check_currency(frame)
+    _check_needed_to_publish(frame)
+    _check_identifiers(frame, settings.giving360_prefix)
+    _check_grant_values(frame, as_of)
+
+
+def _check_currency(frame: _TabFrame) -> None:
+    """A Currency, when given, is an ISO 4217 code of the standard's list (upper-cased)."""
+    if "currency" not in frame.positions:
+        return
+    codes = frame.typed["currency"].astype("object").str.strip().str.upper()
+    wrong = codes.notna() & ~codes.isin(schema.currency_codes())
+    frame.typed["currency"] = codes.where(~wrong, None)
+    frame.flag(
+        wrong,
+        ERROR,
+        Code.INVALID_CHOICE,
+        "currency",
+        f"Enter the three-letter code of the currency, like GBP for pounds or EUR for euros, "
+        f"or leave {frame.headers['currency']} empty for pounds.",
+    )
+
+
+def _check_needed_to_publish(frame: _TabFrame) -> None:
+    """Description and Recipient Org:Identifier: optional for the figures, needed to publish."""
     for key, why in (
         ("description", "a short description of what the grant is for"),
         ("recipient_org_identifier", "the recipient's organisation identifier"),
     ):
-        name = schema.GRANTS_TAB.column(key).name
+        column = schema.GRANTS_TAB.column(key)
         if key not in frame.positions:
             frame.add(
                 WARNING,
                 Code.NEEDED_TO_PUBLISH,
-                f"The Grants tab has no '{name}' column. 360Giving needs {why} before the "
-                f"grants can be published: add a '{name}' column to the header row.",
-                header=name,
+                f"The Grants tab has no '{column.name}' column. 360Giving needs {why} before "
+                f"the grants can be published: add a '{column.name}' column to the header row.",
+                header=column.name,
             )
             continue
-        header = frame.headers[key]
-        example = schema.GRANTS_TAB.column(key).example
-        like = f", like {example}" if example else ""
+        like = f", like {column.example}" if column.example else ""
         frame.flag(
-            typed[key].isna() & ok,
+            frame.typed[key].isna() & ~frame.bad,
             WARNING,
             Code.NEEDED_TO_PUBLISH,
             key,
-            f"Enter {why}{like}. {header} is needed before the grants can be published as "
-            f"360Giving data.",
-            value=pd.Series("", index=typed.index),
+            f"Enter {why}{like}. {frame.headers[key]} is needed before the grants can be "
+            f"published as 360Giving data.",
+            value=pd.Series("", index=frame.typed.index),
         )
 
+
+def _check_identifiers(frame: _TabFrame, prefix: str) -> None:
+    """Grant identifiers with the prefix and nothing awkward; recipients in org-id form."""
+    typed = frame.typed
     ids = typed["identifier"].astype("object").astype(str)
-    present = typed["identifier"].notna() & ok
+    present = typed["identifier"].notna() & ~frame.bad
     header = frame.headers["identifier"]
-    prefix = settings.giving360_prefix
+    example = prefix or "360G-cii"
     odd = present & ids.str.contains(r"[\s/\\]", regex=True)
     frame.flag(
         odd,
@@ -825,7 +839,7 @@ def _check_grants(frame: _TabFrame | None, settings: Settings, as_of: dt.date) -
         Code.GRANT_IDENTIFIER,
         "identifier",
         f"{header} must have no spaces, line breaks or slashes. Use hyphens instead, like "
-        f"{prefix or '360G-cii'}-2018-001.",
+        f"{example}-2018-001.",
     )
     if prefix:
         frame.flag(
@@ -833,42 +847,47 @@ def _check_grants(frame: _TabFrame | None, settings: Settings, as_of: dt.date) -
             WARNING,
             Code.GRANT_IDENTIFIER,
             "identifier",
-            f"{header} must start with your 360Giving prefix and a hyphen, like {prefix}-001, "
-            f"so that no other funder's grant has the same identifier. The prefix is set in "
-            f"Settings (360Giving prefix).",
+            f"{header} must start with your 360Giving prefix, like {prefix}-001, so that no "
+            f"other funder's grant has the same identifier. The prefix is set in Settings "
+            f"(360Giving prefix).",
         )
     if "recipient_org_identifier" in frame.positions:
         orgs = typed["recipient_org_identifier"]
         frame.flag(
-            orgs.notna() & ok & ~org_id_fits(orgs.fillna(""), prefix),
+            orgs.notna() & ~frame.bad & ~org_id_fits(orgs.fillna(""), prefix),
             WARNING,
             Code.ORGANISATION_IDENTIFIER,
             "recipient_org_identifier",
             f"{frame.headers['recipient_org_identifier']} is not in the form 360Giving expects. "
             f"{_ORG_ID_HELP}; or, for an organisation with no registered number, use your "
-            f"360Giving prefix and your own reference, like {prefix or '360G-cii'}-ORG-12.",
+            f"360Giving prefix and your own reference, like {example}-ORG-12.",
         )
-    titles = typed["title"].astype("object").astype(str)
+
+
+def _check_grant_values(frame: _TabFrame, as_of: dt.date) -> None:
+    """Titles at most 140 characters, amounts above 0, award dates not still to come."""
+    typed, ok = frame.typed, ~frame.bad
+    lengths = typed["title"].astype("object").astype(str).str.len()
+    long = typed["title"].notna() & ok & (lengths > TITLE_LIMIT)
     frame.flag(
-        typed["title"].notna() & ok & (titles.str.len() > TITLE_LIMIT),
+        long,
         WARNING,
         Code.LONG_TITLE,
         "title",
-        titles.str.len().map(
+        lengths[long].map(
             lambda n: (
                 f"{frame.headers['title']} is {n} characters long. 360Giving asks for at most "
                 f"{TITLE_LIMIT}: shorten it, and put the detail in the Description."
             )
         ),
     )
-    amount = frame.headers["amount_awarded_gbp"]
     frame.flag(
         (typed["amount_awarded_gbp"] == 0) & ok,
         ERROR,
         Code.OUT_OF_RANGE,
         "amount_awarded_gbp",
-        f"{amount} must be more than 0. Enter the amount awarded, like 20000, or delete the "
-        f"row if the grant was not made.",
+        f"{frame.headers['amount_awarded_gbp']} must be more than 0. Enter the amount awarded, "
+        f"like 20000, or delete the row if the grant was not made.",
     )
     awarded = typed["award_date"]
     future = (awarded > pd.Timestamp(as_of)) & ok

@@ -580,3 +580,19 @@ def test_the_same_grant_twice_is_refused_as_the_package_schema_says(tmp_path: Pa
         format_checker=Draft202012Validator.FORMAT_CHECKER,
     )
     assert [e.validator for e in full.iter_errors(package)] == ["uniqueItems"]
+
+
+def test_from_the_store_the_last_syncs_problems_still_stop_the_export(tmp_path: Path) -> None:
+    book = write_book(tmp_path / "bad.xlsx", read_csv("bad-grants.csv"), INDIGO_SETTINGS)
+    url = f"sqlite:///{tmp_path / 'cii.sqlite'}"
+    sync.run(WorkbookSource(book), url, AS_OF)
+
+    with Store(url) as store:
+        result = giving360.export(giving360.from_store(store), tmp_path / "out", now=NOW)
+
+    assert not result.ok and not (tmp_path / "out").exists()
+    from_book = export_book(book, tmp_path / "unused")
+    assert {(p.row, p.code, p.severity) for p in result.problems} == {
+        (p.row, p.code, p.severity) for p in from_book.problems
+    }
+    assert "(sync run 1)" in giving360.summary(result)
