@@ -272,7 +272,8 @@ class Store:
                 "--store URL or CII_STORE."
             ) from None
         try:
-            metadata.create_all(self.engine)
+            _create_tables(self.engine)
+            _add_new_columns(self.engine)
             _relax_not_null(self.engine)
         except sa.exc.SQLAlchemyError as exc:
             raise CiiSheetsError(
@@ -552,6 +553,38 @@ class Store:
             row = conn.execute(sa.select(SYNC_RUNS).where(SYNC_RUNS.c.id == run_id)).mappings()
             found = row.first()
         return dict(found) if found else None
+
+
+def _create_tables(engine: Engine) -> None:
+    """Make the tables a new store lacks.
+
+    Two processes opening a new store at once (a sync and the dashboard) may both find a table
+    missing and both create it; the loser's CREATE fails with "already exists". Looking again
+    then finds every table, so one retry settles it.
+    """
+    try:
+        metadata.create_all(engine)
+    except sa.exc.SQLAlchemyError:
+        metadata.create_all(engine)
+
+
+def _add_new_columns(engine: Engine) -> None:
+    """Add the columns the contract gained since this store was made (such as Grants' Currency).
+
+    `create_all` makes missing tables but never alters one, so an existing store would refuse
+    every sync. Data tables are rewritten whole by each sync, so the new column is added as
+    nullable and filled from the next sync on.
+    """
+    inspector = sa.inspect(engine)
+    quote = engine.dialect.identifier_preparer.quote
+    with engine.begin() as conn:
+        for table in DATA_TABLES.values():
+            have = {c["name"] for c in inspector.get_columns(table.name)}
+            for column in table.columns:
+                if column.name not in have:
+                    kind = column.type.compile(dialect=engine.dialect)
+                    name = f"{quote(column.name)} {kind}"
+                    conn.execute(sa.text(f"ALTER TABLE {quote(table.name)} ADD COLUMN {name}"))
 
 
 def _settings_from_rows(rows: dict[str, str]) -> Settings:
