@@ -784,9 +784,30 @@ def test_every_chart_builds_a_valid_spec(sample: dict) -> None:
         charts.errors_line(figs.errors_by_run(runs)),
     ]
     for chart in built:
-        assert chart.to_dict()  # validates against the Vega-Lite schema
+        spec = chart.to_dict()  # validates against the Vega-Lite schema
+        # Every tooltip says what it shows in words, and dates the UK way (never "Jan 01, 2017").
+        for tip in _tooltips(spec):
+            assert isinstance(tip, dict) and tip.get("title"), tip
+            assert not re.search(r"[a-z]_[a-z]", tip["title"]), tip
+            if tip.get("type") == "temporal":
+                assert tip.get("format") == charts.DAY or tip["format"].startswith(charts.DAY)
     scale = charts.goal_scale(labels).to_dict()
     assert scale["range"][:3] == [charts.BLUE, charts.ORANGE, charts.PURPLE]
+
+
+def _tooltips(spec: object) -> list[object]:
+    """Every tooltip entry anywhere in a Vega-Lite spec."""
+    found: list[object] = []
+    if isinstance(spec, dict):
+        for key, value in spec.items():
+            if key == "tooltip":
+                found += value if isinstance(value, list) else [value]
+            else:
+                found += _tooltips(value)
+    elif isinstance(spec, list):
+        for item in spec:
+            found += _tooltips(item)
+    return found
 
 
 def test_charts_do_not_import_streamlit() -> None:
