@@ -205,8 +205,12 @@ def outside_band(snapshot: Snapshot, as_of: dt.date) -> tuple[int, int, int] | N
 
 
 def concurrency(snapshot: Snapshot) -> pd.DataFrame:
-    """How many secondments ran at once, as a step series: one row per change (date, count)."""
+    """How many secondments ran at once, as a step series: one row per change (date, count).
+
+    Planned secondments are left out, whatever their dates: they have not started.
+    """
     secondments = snapshot["secondments"]
+    secondments = secondments[secondments["status"] != "Planned"]
     if secondments.empty:
         return pd.DataFrame({"date": pd.Series(dtype="datetime64[ns]"), "count": []})
     starts = pd.Series(1, index=secondments["start_date"])

@@ -139,6 +139,9 @@ def test_changes_since_the_quarter_end_come_from_the_data_dates() -> None:
     assert change["secondments"].words() == "no change since 30 Sep 2026"
     assert list(headlines.running_table(snap, today)["Host organisation"]) == ["Host A", "Host C"]
     assert metrics.figures(snap, today).active_secondments == 2
+    # The Timeline's "at once" line agrees: the Planned one is not in it either.
+    steps = metrics.concurrency(snap)
+    assert int(steps.loc[steps["date"] <= pd.Timestamp(today), "count"].iloc[-1]) == 2
 
 
 def test_left_out_sentence_says_the_money() -> None:
