@@ -116,7 +116,9 @@ def column_config(
         elif width is not None:
             config[name] = st.column_config.Column(name, width=width)
     for name, text in (links or {}).items():
-        config[name] = st.column_config.LinkColumn(name, display_text=text, width="small")
+        config[name] = st.column_config.LinkColumn(
+            name, display_text=text, width=widths.get(name, "small")
+        )
     return config
 
 

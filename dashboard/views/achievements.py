@@ -125,11 +125,15 @@ def main() -> None:
             label="achievements",
             links={"Evidence": "Open evidence"},
             height=400,
+            # Every column on a 1366x768 screen, the Evidence link included.
             widths={
-                "Date": "small",
-                "Achievement": "large",
-                "Secondment ID": "small",
-                "Type": "small",
+                "Date": 88,
+                "Achievement": 230,
+                "Goal": 165,
+                "Host organisation": 150,
+                "Secondment ID": 82,
+                "Type": 85,
+                "Evidence": 105,
             },
         )
 
