@@ -226,7 +226,11 @@ def rerun(browser, base: str, path: str, label: str, choice: str, param: str) ->
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument(
+        "--pages", nargs="*", help="only these pages (by name, such as Overview), and no reruns"
+    )
     args = parser.parse_args()
+    pages = [p for p in PAGES if not args.pages or p[0] in args.pages]
     if not CHROMIUM.exists():
         sys.exit(f"Chromium is not at {CHROMIUM}: install it with `apt-get install -y chromium`.")
     from playwright.sync_api import sync_playwright
@@ -255,16 +259,16 @@ def main() -> None:
                     executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
                 )
                 cold = first_render(browser, dash_base, "")
-                for _, path in PAGES:
+                for _, path in pages:
                     first_render(browser, dash_base, path)  # warm-up: the store is cached now
                 tabs = browser.new_context(viewport=VIEWPORT)
-                for _, path in PAGES:
+                for _, path in pages:
                     new_tab(tabs, dash_base, path)  # the browser's cache holds the app's code
                 new_tab(tabs, base_base, "")
                 measured: dict[str, dict[str, float]] = {}
                 for name, base_url, path in [
                     ("One-line page", base_base, ""),
-                    *((name, dash_base, path) for name, path in PAGES),
+                    *((name, dash_base, path) for name, path in pages),
                 ]:
                     warm = [new_tab(tabs, base_url, path) for _ in range(args.repeats)]
                     empty = [first_render(browser, base_url, path) for _ in range(args.repeats)]
@@ -280,15 +284,24 @@ def main() -> None:
                         flush=True,
                     )
                 tabs.close()
-                reruns = {
-                    "Fundraising": rerun(
-                        browser, dash_base, "fundraising", "Funders", "Funder 07 Trust", "funder"
-                    ),
-                    "Timeline": rerun(browser, dash_base, "timeline", "Goals", "G2", "goal"),
-                    "Achievements": rerun(
-                        browser, dash_base, "achievements", "Goals", "G2", "goal"
-                    ),
-                }
+                reruns = (
+                    {}
+                    if args.pages
+                    else {
+                        "Fundraising": rerun(
+                            browser,
+                            dash_base,
+                            "fundraising",
+                            "Funders",
+                            "Funder 07 Trust",
+                            "funder",
+                        ),
+                        "Timeline": rerun(browser, dash_base, "timeline", "Goals", "G2", "goal"),
+                        "Achievements": rerun(
+                            browser, dash_base, "achievements", "Goals", "G2", "goal"
+                        ),
+                    }
+                )
                 browser.close()
         finally:
             stop(dashboard)

@@ -317,6 +317,9 @@ h2{font-size:1.3rem !important;padding:.5rem 0 .2rem !important}
 .cii-key{display:inline-block;width:.8rem;height:.8rem;margin:0 .3rem 0 .6rem;
  vertical-align:-1px}
 .cii-key-pledged{background:#0072B2}.cii-key-received{background:#1F1F1F;height:.35rem}
+.cii-three{display:grid;grid-template-columns:1.2fr 1.25fr .9fr;gap:1.2rem;margin-top:.6rem}
+.cii-three h2{margin:0;font-weight:600}
+.cii-three p{margin:.2rem 0 .5rem}
 .cii-verdict{margin:.45rem 0 0;font-size:1rem}
 .cii-table{border-collapse:collapse;width:100%;font-size:.85rem;line-height:1.3}
 .cii-table th{text-align:left;font-weight:600;border-bottom:1px solid #BFC4CE;padding:.2rem .4rem}
@@ -330,6 +333,7 @@ h2{font-size:1.3rem !important;padding:.5rem 0 .2rem !important}
 .cii-chart{display:block;width:100%;height:auto;margin:.2rem 0 .3rem}
 .cii-data summary{cursor:pointer;font-size:.9rem;color:#1F1F1F}
 @media (max-width:640px){
+ .cii-three{grid-template-columns:1fr}
  [data-testid='stMainBlockContainer']{padding-top:3.8rem}
  .cii-cards{grid-template-columns:repeat(2,minmax(0,1fr))}
  .cii-value{font-size:1.3rem}

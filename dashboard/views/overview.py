@@ -67,7 +67,8 @@ def main() -> None:
     def share(amount: float) -> str:
         return f"{100 * amount / target:.0f}% of the {aim} target" if target else ""
 
-    # 1. How much of the target? (and the change since the quarter's end for each figure)
+    # 1. How much of the target? 2. Are we on pace? (each figure with its change since the
+    # quarter's end)
     cards = [
         card(
             "Pledged",
@@ -94,7 +95,52 @@ def main() -> None:
             change["achievements"].words(),
         ),
     ]
-    # 2. Are we on pace?
+    # 3. Who is seconded now?
+    now = answers.running
+    seconded = (
+        ui.html_table(now, "Secondments running today", nowrap=["FTE", "Ends"])
+        if not now.empty
+        else "<p>No secondment is running today.</p>"
+    )
+    band = answers.outside_band
+    if band is not None:
+        seconded += (
+            f"<p><strong>Outside the band:</strong> {band[0]} running; Settings asks for "
+            f"{band[1]} to {band[2]} at once.</p>"
+        )
+    # 4. What has been achieved, per goal?
+    table = answers.goals
+    notes = [
+        ""
+        if not quiet
+        else f"Quiet: none since {figs.uk_date(last)}"
+        if not _missing(last)
+        else "Quiet: none recorded yet"
+        for quiet, last in zip(table["quiet"], table["last"], strict=True)
+    ]
+    achieved = ui.html_table(
+        table[["goal", "since_start", "last_12_months"]].rename(
+            columns={
+                "goal": "Goal",
+                "since_start": "Since the start",
+                "last_12_months": "Last 12 months",
+            }
+        ),
+        "Achievements per goal, since the start and in the last 12 months",
+        notes=notes,
+    )
+    if table["quiet"].any():
+        achieved += '<p class="cii-note">Quiet: no achievement recorded in the last six months.</p>'
+    # 5. Can I trust it? (a failed or old sync is also a warning above the answers)
+    for warning in ctx.freshness.warnings:
+        st.warning(ui.plain(warning), icon=":material/warning:")
+    left_out = headlines.left_out_sentence(ctx.loaded.tabs, ctx.loaded.left_out_money)
+    trust = f"<p>{escape(ctx.freshness.line)}</p>" + (
+        f"<p><strong>Left out:</strong> {escape(left_out)}</p>"
+        if left_out
+        else "<p>Every row of the spreadsheet is counted: the last sync found no errors.</p>"
+    )
+    # One block of HTML for the first screen: it opens about as fast as a one-line page.
     st.html(
         '<section class="cii-answers" aria-label="Headline figures">'
         f'<div class="cii-cards">{"".join(cards)}</div>'
@@ -104,54 +150,14 @@ def main() -> None:
         f"{escape(figs.gbp(target))} target</p>"
         f'<p class="cii-verdict"><strong>Pace:</strong> {escape(verdict.sentence)}</p>'
         "</section>"
+        '<div class="cii-three">'
+        f"<section><h2>Who is seconded now</h2>{seconded}</section>"
+        f"<section><h2>Achievements by goal</h2>{achieved}</section>"
+        f"<section><h2>Can I trust it?</h2>{trust}</section>"
+        "</div>"
     )
-
-    seconded, goals, trust = st.columns([1.2, 1.25, 0.9], gap="medium")
-    # 3. Who is seconded now?
-    with seconded:
-        st.header("Who is seconded now")
-        now = answers.running
-        if now.empty:
-            st.markdown("No secondment is running today.")
-        else:
-            st.html(ui.html_table(now, "Secondments running today", nowrap=["FTE", "Ends"]))
-        band = answers.outside_band
-        if band is not None:
-            st.markdown(
-                f"**Outside the band:** {band[0]} running; Settings asks for "
-                f"{band[1]} to {band[2]} at once."
-            )
-    # 4. What has been achieved, per goal?
-    with goals:
-        st.header("Achievements by goal")
-        table = answers.goals
-        notes = [
-            ""
-            if not quiet
-            else f"Quiet: none since {figs.uk_date(last)}"
-            if not _missing(last)
-            else "Quiet: none recorded yet"
-            for quiet, last in zip(table["quiet"], table["last"], strict=True)
-        ]
-        st.html(
-            ui.html_table(
-                table[["goal", "since_start", "last_12_months"]].rename(
-                    columns={
-                        "goal": "Goal",
-                        "since_start": "Since the start",
-                        "last_12_months": "Last 12 months",
-                    }
-                ),
-                "Achievements per goal, since the start and in the last 12 months",
-                notes=notes,
-            )
-        )
-        if table["quiet"].any():
-            st.caption("Quiet: no achievement recorded in the last six months.")
-    # 5. Can I trust it?
-    with trust:
-        st.header("Can I trust it?")
-        ui.freshness(ctx, compact=True)
+    if left_out:
+        st.page_link("views/data_quality.py", label="See what to fix", icon=":material/build:")
 
     alerts = ctx.loaded.alerts
     if not alerts.empty:
