@@ -36,6 +36,8 @@ class Code(StrEnum):
     UNKNOWN_SETTING = "unknown-setting"
     CONTROL_CHARACTER = "control-character"
     DUPLICATE_TAB = "duplicate-tab"
+    TAB_IN_TWO_SOURCES = "tab-in-two-sources"  # one contract tab in two spreadsheets/workbooks
+    SOURCE_UNREADABLE = "source-unreadable"  # the source holding a tab could not be read
 
 
 class AlertCode(StrEnum):
@@ -59,6 +61,8 @@ class Problem:
     message: str
     # The cell's A1 address ("C5") in the tab, for links; not part of the JSON contract.
     cell: str | None = field(default=None, compare=False)
+    # Which source (spreadsheet or workbook) holds the tab; None for a tab in none of them.
+    source: str | None = field(default=None, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -76,9 +80,16 @@ class Alert:
     tab: str
     row: int | None
     message: str
+    source: str | None = field(default=None, compare=False)  # which source holds the tab
 
     def to_dict(self) -> dict[str, Any]:
-        return {"code": str(self.code), "tab": self.tab, "row": self.row, "message": self.message}
+        return {
+            "code": str(self.code),
+            "tab": self.tab,
+            "row": self.row,
+            "message": self.message,
+            "source": self.source,
+        }
 
 
 def column_letters(index: int) -> str:

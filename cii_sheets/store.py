@@ -80,6 +80,8 @@ SYNC_RUNS = sa.Table(
     sa.Column("stale_tabs", sa.Text, nullable=False, default=""),  # comma-separated tab names
     sa.Column("sheet_ids", sa.Text),  # JSON: tab title -> Google tab id, for links to cells
     sa.Column("message", sa.Text),  # why a failed run failed
+    # JSON: each source read together, [{source, url, sheet_ids, error}], for links per source
+    sa.Column("sources", sa.Text),
 )
 TABS_STATE = sa.Table(
     "tabs",
@@ -90,6 +92,7 @@ TABS_STATE = sa.Table(
     sa.Column("left_out", sa.Integer, nullable=False),
     sa.Column("stale", sa.Boolean, nullable=False),
     sa.Column("last_good_run_id", sa.Integer),
+    sa.Column("source", sa.Text),  # the spreadsheet or workbook it was last read from
 )
 PROBLEMS = sa.Table(
     "problems",
@@ -103,6 +106,7 @@ PROBLEMS = sa.Table(
     sa.Column("value", sa.Text),
     sa.Column("message", sa.Text, nullable=False),
     sa.Column("cell", sa.Text),
+    sa.Column("source", sa.Text),  # the spreadsheet or workbook holding the tab
 )
 ALERTS = sa.Table(
     "alerts",
@@ -112,6 +116,7 @@ ALERTS = sa.Table(
     sa.Column("tab", sa.Text, nullable=False),
     sa.Column("row", sa.Integer),
     sa.Column("message", sa.Text, nullable=False),
+    sa.Column("source", sa.Text),
 )
 
 
@@ -244,6 +249,7 @@ class Store:
             ) from None
         try:
             metadata.create_all(self.engine)
+            _add_new_columns(self.engine)
         except sa.exc.SQLAlchemyError as exc:
             raise CiiSheetsError(
                 f"Cannot open the store at {shown} ({_first_line(exc)}). Check the --store URL "
@@ -270,13 +276,17 @@ class Store:
         api_requests: int = 0,
         spreadsheet_url: str | None = None,
         sheet_ids: dict[str, int] | None = None,
+        sources: list[dict[str, Any]] | None = None,
     ) -> int:
         """Store one validated sync in one transaction and return its run id.
 
-        Tabs with a broken structure keep their previous rows and are marked stale.
+        Tabs with a broken structure keep their previous rows and are marked stale. ``sources``
+        lists each source read together (``SourceInfo.to_dict``), for links per spreadsheet.
         """
         try:
-            return self._save(validation, started_at, api_requests, spreadsheet_url, sheet_ids)
+            return self._save(
+                validation, started_at, api_requests, spreadsheet_url, sheet_ids, sources
+            )
         except sa.exc.SQLAlchemyError as exc:
             raise CiiSheetsError(
                 f"Could not save the snapshot ({exc.__class__.__name__}: "
@@ -292,6 +302,7 @@ class Store:
         api_requests: int,
         spreadsheet_url: str | None,
         sheet_ids: dict[str, int] | None,
+        sources: list[dict[str, Any]] | None = None,
     ) -> int:
         stale = validation.stale_tabs
         with self.engine.begin() as conn:
@@ -309,6 +320,7 @@ class Store:
                 api_requests=api_requests,
                 stale_tabs=",".join(stale),
                 sheet_ids=json.dumps(sheet_ids or {}),
+                sources=json.dumps(sources) if sources else None,
             )
             fresh = [t for t in schema.TABS if t.name not in stale]
             for tab in fresh:
@@ -396,6 +408,7 @@ class Store:
                     "last_good_run_id": (before.last_good_run_id if before else None)
                     if result.broken
                     else run_id,
+                    "source": result.source or (before.source if before else None),
                 }
             )
         self._insert_rows(conn, TABS_STATE, rows)
@@ -506,3 +519,29 @@ def _settings_from_rows(rows: dict[str, str]) -> Settings:
         else:
             values[key] = text
     return Settings(**{**defaults.to_dict(), **values})
+
+
+def _add_new_columns(engine: Engine) -> None:
+    """Add the columns a newer version defines to a store made by an older one.
+
+    Every column added since the first version may be empty, so ``ADD COLUMN`` is enough; the
+    values already stored are kept as they are.
+    """
+    inspector = sa.inspect(engine)
+    preparer = engine.dialect.identifier_preparer
+    for table in metadata.sorted_tables:
+        if not inspector.has_table(table.name):
+            continue
+        have = {c["name"] for c in inspector.get_columns(table.name)}
+        missing = [c for c in table.columns if c.name not in have and c.nullable]
+        if not missing:
+            continue
+        with engine.begin() as conn:
+            for column in missing:
+                kind = column.type.compile(dialect=engine.dialect)
+                conn.execute(
+                    sa.text(
+                        f"ALTER TABLE {preparer.quote(table.name)} "
+                        f"ADD COLUMN {preparer.quote(column.name)} {kind}"
+                    )
+                )

@@ -22,9 +22,9 @@ from cii_sheets.problems import (
     show_value,
     without_control_characters,
 )
+from cii_sheets.raw import RawSpreadsheet, RawTab, SourceFailure
 from cii_sheets.schema import Kind
 from cii_sheets.snapshot import Settings, Snapshot, empty_frame, empty_secondment_goals
-from cii_sheets.sources import RawSpreadsheet, RawTab
 
 ERROR, WARNING = Severity.ERROR, Severity.WARNING
 
@@ -36,6 +36,7 @@ class TabResult:
     tab: schema.Tab
     title: str | None = None  # the tab's title in the sheet; None when missing
     sheet_id: int | None = None
+    source: str | None = None  # the source (spreadsheet or workbook) it was read from
     broken: bool = False  # missing, or a required column missing: keep the last good rows
     rows: int = 0  # non-blank data rows read
     left_out: int = 0  # rows kept out of the figures because of an error
@@ -110,6 +111,7 @@ class _TabFrame:
                 None if value is None else show_value(value),
                 message,
                 cell,
+                self.raw.source,
             )
         )
 
@@ -146,13 +148,19 @@ class _TabFrame:
 def validate(raw: RawSpreadsheet, as_of: dt.date) -> Validation:
     """Check every tab against the contract and build the snapshot of good rows."""
     problems: list[Problem] = []
-    by_tab = _match_tabs(raw, problems)
+    by_tab, clashing = _match_tabs(raw, problems)
     results = {t.name: TabResult(t) for t in schema.TABS}
+    single = None if raw.parts else raw.source  # a lone source holds every tab
     for tab in schema.TABS:
         found = by_tab.get(tab.name)
         if found is not None:
             results[tab.name].title = found.title
             results[tab.name].sheet_id = found.sheet_id
+            results[tab.name].source = found.source or single
+            results[tab.name].broken = tab.name in clashing
+        elif tab.required and raw.failures:
+            results[tab.name].broken = True
+            problems.append(unreadable_problem(tab.name, raw.failures))
         elif tab.required:
             results[tab.name].broken = True
             problems.append(
@@ -167,6 +175,7 @@ def validate(raw: RawSpreadsheet, as_of: dt.date) -> Validation:
                     f"with the header row: {', '.join(c.name for c in tab.columns)}.",
                 )
             )
+    by_tab = {name: found for name, found in by_tab.items() if name not in clashing}
 
     frames: dict[str, _TabFrame] = {}
     for tab in schema.TABS:
@@ -202,7 +211,39 @@ def validate(raw: RawSpreadsheet, as_of: dt.date) -> Validation:
 
     sort_problems(problems)
     alerts = alerts_for(snapshot, as_of, {n: f.raw.title for n, f in frames.items()})
-    return Validation(raw.source, as_of, snapshot, results, problems, alerts)
+    validation = Validation(raw.source, as_of, snapshot, results, problems, alerts)
+    name_sources(validation, single)
+    return validation
+
+
+def name_sources(validation: Validation, default: str | None = None) -> None:
+    """Give each problem and alert without one the source of its tab (``default`` if none)."""
+    where: dict[str, str] = {}
+    for name, result in validation.tabs.items():
+        if result.source:
+            where.setdefault(name, result.source)
+            if result.title:
+                where[result.title] = result.source
+    items: list[Problem | Alert] = [*validation.problems, *validation.alerts]
+    for item in items:
+        if item.source is None:
+            item.source = where.get(item.tab, default)
+
+
+def unreadable_problem(tab: str, failures: list[SourceFailure]) -> Problem:
+    """A tab not found because the source that may hold it could not be read."""
+    names = "; ".join(f"{f.source} ({f.reason.rstrip('.')})" for f in failures)
+    return Problem(
+        ERROR,
+        Code.SOURCE_UNREADABLE,
+        tab,
+        None,
+        None,
+        None,
+        f"The '{tab}' tab could not be read: {names}. Its last good copy is kept until a sync "
+        "can read it again.",
+        source=failures[0].source if len(failures) == 1 else None,
+    )
 
 
 # --- Structure --------------------------------------------------------------------------------
@@ -218,15 +259,41 @@ def _tab_order(title: str) -> int:
     return schema.TABS.index(tab) if tab else len(schema.TABS)
 
 
-def _match_tabs(raw: RawSpreadsheet, problems: list[Problem]) -> dict[str, RawTab]:
-    """Contract tab name -> the sheet tab standing for it (the first, with a warning on others)."""
+def _match_tabs(raw: RawSpreadsheet, problems: list[Problem]) -> tuple[dict[str, RawTab], set[str]]:
+    """Contract tab name -> the sheet tab standing for it, and the tabs found in two sources.
+
+    Within one source the first tab is read, with a warning on others. A tab in two sources is
+    an error of that tab naming both, and neither is read: which is right is staff's call.
+    """
     found: dict[str, RawTab] = {}
+    clashing: set[str] = set()
     for raw_tab in raw.tabs:
         tab = schema.match_tab(raw_tab.title)
         if tab is None:
             continue  # other tabs (notes, the Sync report, scratch work) are staff's own
-        if tab.name in found:
-            first = found[tab.name].title
+        first_tab = found.get(tab.name)
+        if first_tab is not None and first_tab.source != raw_tab.source:
+            places = (raw_tab,) if tab.name in clashing else (first_tab, raw_tab)
+            clashing.add(tab.name)
+            for here in places:
+                problems.append(
+                    Problem(
+                        ERROR,
+                        Code.TAB_IN_TWO_SOURCES,
+                        here.title,
+                        None,
+                        None,
+                        None,
+                        f"{tab.name} is in two places: the '{first_tab.title}' tab of "
+                        f"{first_tab.source} and the '{raw_tab.title}' tab of {raw_tab.source}. "
+                        f"Keep it in one of them (delete or rename the other tab); until then "
+                        "its last good copy is kept.",
+                        source=here.source,
+                    )
+                )
+            continue
+        if first_tab is not None:
+            first = first_tab.title
             problems.append(
                 Problem(
                     WARNING,
@@ -238,11 +305,12 @@ def _match_tabs(raw: RawSpreadsheet, problems: list[Problem]) -> dict[str, RawTa
                     f"The tabs '{first}' and '{raw_tab.title}' both stand for {tab.name}. Only "
                     f"'{first}' (the first) is read: delete '{raw_tab.title}', or rename it to "
                     "something else if it is for your own notes.",
+                    source=raw_tab.source,
                 )
             )
             continue
         found[tab.name] = raw_tab
-    return found
+    return found, clashing
 
 
 def _read_header(frame: _TabFrame) -> bool:

@@ -876,7 +876,7 @@ class World:
     clock: FakeClock
 
     def retry(self, **overrides: Any) -> Any:
-        from cii_sheets.sources.google import Retry
+        from cii_sheets.google_client import Retry
 
         settings: dict[str, Any] = {
             "sleep": self.clock.sleep,

@@ -38,7 +38,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from cii_sheets import schema
 from cii_sheets.problems import CiiSheetsError
-from cii_sheets.sources import Cell, RawSpreadsheet, RawTab
+from cii_sheets.raw import Cell, RawSpreadsheet, RawTab
 
 # The first bytes of an OLE compound file: what Excel writes for an encrypted
 # (password-protected) workbook, and for the old binary .xls format.
