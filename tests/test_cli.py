@@ -35,7 +35,8 @@ def test_messy_workbook_exits_1_with_one_json_object(messy_workbook: Path) -> No
     )
     assert all(set(a) == {"code", "tab", "row", "message", "source"} for a in body["alerts"])
     # One source: every problem and alert names it.
-    assert {p["source"] for p in body["problems"] + body["alerts"]} == {f"workbook {messy_workbook}"}
+    named = {p["source"] for p in body["problems"] + body["alerts"]}
+    assert named == {f"workbook {messy_workbook}"}
     assert body["figures"] == MESSY_FIGURES
 
 

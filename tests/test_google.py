@@ -25,7 +25,6 @@ from fake_sheets import (
 )
 
 from cii_sheets import cli, report, sync
-from cii_sheets.problems import CiiSheetsError
 from cii_sheets.google_client import (
     Retry,
     SheetsClient,
@@ -33,6 +32,7 @@ from cii_sheets.google_client import (
     retry_after_seconds,
     spreadsheet_key,
 )
+from cii_sheets.problems import CiiSheetsError
 from cii_sheets.sources.google import GoogleSource, grid_rows, serial_to_date
 from cii_sheets.store import Store
 from cii_sheets.writeback import ReportWriter
