@@ -171,8 +171,13 @@ def validate(raw: RawSpreadsheet, as_of: dt.date) -> Validation:
                     None,
                     None,
                     None,
-                    f"The spreadsheet has no '{tab.name}' tab. Add a tab called '{tab.name}' "
-                    f"with the header row: {', '.join(c.name for c in tab.columns)}.",
+                    (
+                        f"The spreadsheet has no '{tab.name}' tab. Add a tab called '{tab.name}' "
+                        if single
+                        else f"None of the {len(raw.parts)} sources has a '{tab.name}' tab. Add "
+                        f"a tab called '{tab.name}' to the one that should hold it, "
+                    )
+                    + f"with the header row: {', '.join(c.name for c in tab.columns)}.",
                 )
             )
     by_tab = {name: found for name, found in by_tab.items() if name not in clashing}

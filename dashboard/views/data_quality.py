@@ -15,6 +15,7 @@ PROBLEM_TITLES = {
     "column": "Column",
     "value": "Value",
     "message": "What to do",
+    "source": "Source",
     "link": "Cell",
 }
 OUTCOMES = {
