@@ -33,6 +33,7 @@ bench: $(BIN)/cii-sheets
 	$(BIN)/python benchmarks/readers.py
 	$(BIN)/python benchmarks/google_requests.py
 	$(BIN)/python benchmarks/dashboard.py
+	$(BIN)/python benchmarks/board_pack.py
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache

@@ -146,6 +146,34 @@ def _parser() -> argparse.ArgumentParser:
                 help="do not write the Sync report tab back into the Google Spreadsheet",
             )
         command.set_defaults(handler=handler)
+    pack = commands.add_parser(
+        "board-pack",
+        help="write the board pack (A4 PDF) from the stored snapshot",
+        description="Write an A4 PDF for trustees from the stored snapshot (never from Google): "
+        "the headline, fundraising pace, funders, secondments, milestones, achievements, "
+        "learning and impact.",
+    )
+    pack.add_argument("--out", type=Path, required=True, metavar="FILE.pdf")
+    pack.add_argument(
+        "--store",
+        help="SQLAlchemy URL of the store (default: CII_STORE, the configuration, "
+        f"else {config.Config.store})",
+    )
+    pack.add_argument(
+        "--as-of", type=_date, help="the date the figures are for (YYYY-MM-DD; default today)"
+    )
+    pack.add_argument(
+        "--since",
+        type=_date,
+        help="show changes since this date (YYYY-MM-DD; default: the end of the last quarter)",
+    )
+    pack.add_argument(
+        "--notify",
+        action="append",
+        metavar="URL",
+        help="send the PDF as an attachment to this apprise URL (repeatable)",
+    )
+    pack.set_defaults(handler=_board_pack)
     return parser
 
 
@@ -279,6 +307,21 @@ def _init_sheet(args: argparse.Namespace) -> int:
         print("\n".join(f"  {line}" for line in changes))
     else:
         print(f"{url} is already set up: nothing to change.")
+    return sync.EXIT_OK
+
+
+def _board_pack(args: argparse.Namespace) -> int:
+    from cii_sheets.exports import board_pack
+
+    settings = _config(args)
+    pdf = board_pack.build(settings.store, _as_of(args, settings), args.since)
+    path = board_pack.write(args.out, pdf)
+    print(f"Wrote the board pack to {path}")
+    if args.notify and not board_pack.send(args.notify, path):
+        raise CiiSheetsError(
+            f"The board pack was written to {path} but not every --notify channel accepted it. "
+            "Check the URL, then run this again."
+        )
     return sync.EXIT_OK
 
 

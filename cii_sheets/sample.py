@@ -253,6 +253,62 @@ GRANTS: tuple[tuple[Any, ...], ...] = (
 )  # fmt: skip
 
 
+# Date, Finding, Source, Theme, Goal, Evidence link. The 2018 rows are the learning partner's
+# findings in the funders' 2018 overview (dated September 2018, when it was written); the later
+# rows are illustrative.
+OVERVIEW_2018 = f"{TFL}/citizenship-and-integration-initiative-overview-2018"
+RENAISI = "Learning partner (Renaisi)"
+LEARNING: tuple[tuple[Any, ...], ...] = (
+    (D(2018, 9, 3), "A complex multi-sector collaboration needs clarity on each partner's role",
+     RENAISI, "Roles in a multi-sector collaboration", None, OVERVIEW_2018),
+    (D(2018, 9, 3), "Each partner must be able to keep its independence and critical distance",
+     RENAISI, "Independence", None, OVERVIEW_2018),
+    (D(2018, 9, 3), "Much was learnt on the practicalities of setting up effective secondments",
+     RENAISI, "Practicalities of secondments", None, OVERVIEW_2018),
+    (D(2018, 9, 3), "Success rests on enough experienced civil society organisations with the "
+     "capacity to take part", RENAISI, "Conditions for success", None, OVERVIEW_2018),
+    (D(2018, 9, 3), "Success rests on the strength of existing relationships across sectors",
+     RENAISI, "Conditions for success", None, OVERVIEW_2018),
+    (D(2018, 9, 3), "Success rests on commitment and buy-in on all sides", RENAISI,
+     "Conditions for success", None, OVERVIEW_2018),
+    (D(2020, 3, 12), "Secondees need a named GLA line manager from their first week",
+     "Secondee reflection", "Practicalities of secondments", "G1", None),
+    (D(2021, 7, 1), "Young people with insecure status engage best through peers they know",
+     "Secondee reflection", "Working with young Londoners", "G2", None),
+    (D(2023, 11, 16), "Host organisations should plan cover before a secondment starts",
+     "Advisory Panel", "Practicalities of secondments", None, None),
+    (D(2025, 12, 5), "Borough councils join in when a pilot comes with a ready-made toolkit",
+     "Advisory Panel", "Roles in a multi-sector collaboration", "G1, G3", None),
+    (D(2026, 10, 8), "A legacy plan needs the GLA's own budget lines, not only goodwill",
+     RENAISI, "Independence", None, None),
+)  # fmt: skip
+
+# Date, Statement, Who benefits, Goal, Evidence link. The five 2018 statements are the impact
+# to date in the funders' 2018 overview; the later rows are illustrative.
+IMPACT: tuple[tuple[Any, ...], ...] = (
+    (D(2018, 9, 3), "Issues affecting and disadvantaging some people and communities in London "
+     "have gained greater resource and focus within the GLA's broader agenda",
+     "Londoners and communities", None, OVERVIEW_2018),
+    (D(2018, 9, 3), "The GLA has gained capacity, benefitted from secondees' expertise and "
+     "developed projects and policy faster than would otherwise have been possible", "the GLA",
+     None, OVERVIEW_2018),
+    (D(2018, 9, 3), "Funders have tested a new approach to partnership with the public sector",
+     "Funders", None, OVERVIEW_2018),
+    (D(2018, 9, 3), "Civil society organisations have gained insight into the GLA and the "
+     "opportunities to work with the public sector, and strengthened their partnerships with "
+     "each other", "Civil society organisations", None, OVERVIEW_2018),
+    (D(2018, 9, 3), "Secondees have increased their knowledge of the public sector, built "
+     "relationships with GLA colleagues and developed projects and policy for the GLA",
+     "Secondees", None, OVERVIEW_2018),
+    (D(2021, 11, 18), "Young Londoners with insecure status put their case to the Deputy Mayor "
+     "directly", "Londoners and communities", "G2", f"{GLA}/young-londoners-forum-report"),
+    (D(2024, 10, 3), "Six boroughs now run belonging events with their own staff",
+     "Londoners and communities", "G3", f"{GLA}/belonging-events"),
+    (D(2026, 10, 20), "Care leavers can find the citizenship fee guidance on every borough's "
+     "leaving-care pages", "Londoners and communities", "G2", None),
+)  # fmt: skip
+
+
 def build_sample() -> Workbook:
     """The sample as an openpyxl Workbook (not yet saved)."""
     data: dict[str, tuple[tuple[Any, ...], tuple[tuple[Any, ...], ...]]] = {
@@ -265,6 +321,8 @@ def build_sample() -> Workbook:
         "Milestones": (_header("Milestones"), MILESTONES),
         "Achievements": (_header("Achievements"), ACHIEVEMENTS),
         "Grants": (_header("Grants"), GRANTS),
+        "Learning": (_header("Learning"), LEARNING),
+        "Impact": (_header("Impact"), IMPACT),
     }
     book = Workbook()
     book.remove(book.active)

@@ -483,6 +483,81 @@ GRANTS_TAB = Tab(
     date_order=(("planned_start_date", "planned_end_date"),),
 )
 
+IMPACT_BENEFICIARIES = (
+    "Londoners and communities",
+    "the GLA",
+    "Funders",
+    "Civil society organisations",
+    "Secondees",
+)
+
+LEARNING_TAB = Tab(
+    "Learning",
+    "learning",
+    (
+        Column("Date", "date", Kind.DATE, required=True, aliases=("Learnt",), example="14/09/2018"),
+        Column(
+            "Finding",
+            "finding",
+            required=True,
+            aliases=("Learning", "What we learnt"),
+            example="Be clear on each partner's role from the start",
+        ),
+        Column(
+            "Source",
+            "source",
+            required=True,
+            aliases=("From", "Who"),
+            example="Learning partner",
+        ),
+        Column("Theme", "theme", example="Practicalities of secondments"),
+        Column("Goal", "goals", Kind.GOALS, aliases=("Goals",), example="G1, G3"),
+        Column(
+            "Evidence link",
+            "evidence_link",
+            Kind.LINK,
+            aliases=("Evidence", "Link"),
+            example="https://trustforlondon.org.uk/research/",
+        ),
+    ),
+    description="What the Initiative has learnt, from its learning partner and its own people.",
+)
+
+IMPACT_TAB = Tab(
+    "Impact",
+    "impact",
+    (
+        Column(
+            "Date", "date", Kind.DATE, required=True, aliases=("Observed",), example="14/09/2018"
+        ),
+        Column(
+            "Statement",
+            "statement",
+            required=True,
+            aliases=("Impact",),
+            example="Funders have tested a new approach to partnership with the public sector",
+        ),
+        Column(
+            "Who benefits",
+            "who_benefits",
+            Kind.CHOICE,
+            required=True,
+            aliases=("Beneficiary", "Beneficiaries", "Who"),
+            choices=IMPACT_BENEFICIARIES,
+            example="Funders",
+        ),
+        Column("Goal", "goal_id", Kind.GOAL, aliases=("Goal ID",), example="G1"),
+        Column(
+            "Evidence link",
+            "evidence_link",
+            Kind.LINK,
+            aliases=("Evidence", "Link"),
+            example="https://trustforlondon.org.uk/research/",
+        ),
+    ),
+    description="The difference the Initiative makes, and for whom.",
+)
+
 SYNC_REPORT_TAB_NAME = "Sync report"
 
 # In the order staff meet them in the spreadsheet; Settings and Goals first because the
@@ -497,6 +572,8 @@ TABS: tuple[Tab, ...] = (
     MILESTONES_TAB,
     ACHIEVEMENTS_TAB,
     GRANTS_TAB,
+    LEARNING_TAB,
+    IMPACT_TAB,
 )
 TAB_BY_NAME: dict[str, Tab] = {t.name: t for t in TABS}
 

@@ -108,6 +108,17 @@ PROBLEMS = sa.Table(
     sa.Column("cell", sa.Text),
     sa.Column("source", sa.Text),  # the spreadsheet or workbook holding the tab
 )
+# Per run and tab with money (Pledges, Payments, Grants): the pounds on the rows left out because
+# of an error, and how many of those rows had no readable amount, for the board pack's "how
+# complete" line. A table of its own, so that stores made before it simply gain it.
+LEFT_OUT_MONEY = sa.Table(
+    "left_out_money",
+    metadata,
+    sa.Column("run_id", sa.Integer, sa.ForeignKey("sync_runs.id"), nullable=False, index=True),
+    sa.Column("tab", sa.Text, nullable=False),
+    sa.Column("amount_gbp", sa.Numeric(14, 2, asdecimal=False), nullable=False),
+    sa.Column("unreadable_rows", sa.Integer, nullable=False),
+)
 ALERTS = sa.Table(
     "alerts",
     metadata,
@@ -339,6 +350,14 @@ class Store:
             self._insert_rows(
                 conn, ALERTS, [{"run_id": run_id, **a.to_dict()} for a in validation.alerts]
             )
+            self._insert_rows(
+                conn,
+                LEFT_OUT_MONEY,
+                [
+                    {"run_id": run_id, "tab": tab, "amount_gbp": gbp, "unreadable_rows": unread}
+                    for tab, (gbp, unread) in validation.left_out_money.items()
+                ],
+            )
             self._update_tabs(conn, validation, run_id)
         return run_id
 
@@ -478,6 +497,10 @@ class Store:
 
     def alerts(self, run_id: int) -> pd.DataFrame:
         return self._per_run(ALERTS, run_id)
+
+    def left_out_money(self, run_id: int) -> pd.DataFrame:
+        """Per tab with money: pounds on the rows a run left out; rows with no readable amount."""
+        return self._per_run(LEFT_OUT_MONEY, run_id)
 
     @_store_errors("read the tabs' state")
     def tabs(self) -> pd.DataFrame:

@@ -40,6 +40,9 @@ class TabResult:
     broken: bool = False  # missing, or a required column missing: keep the last good rows
     rows: int = 0  # non-blank data rows read
     left_out: int = 0  # rows kept out of the figures because of an error
+    # Of those rows, the pounds in their money column, and how many had no readable amount.
+    left_out_gbp: float = 0.0
+    left_out_unread: int = 0
 
 
 @dataclass
@@ -68,6 +71,15 @@ class Validation:
     @property
     def left_out(self) -> dict[str, int]:
         return {name: t.left_out for name, t in self.tabs.items() if t.left_out}
+
+    @property
+    def left_out_money(self) -> dict[str, tuple[float, int]]:
+        """Tab -> (pounds on its rows left out, rows left out whose amount could not be read)."""
+        return {
+            name: (t.left_out_gbp, t.left_out_unread)
+            for name, t in self.tabs.items()
+            if t.left_out and any(c.kind is Kind.MONEY for c in t.tab.columns)
+        }
 
 
 class _TabFrame:
@@ -211,6 +223,11 @@ def validate(raw: RawSpreadsheet, as_of: dt.date) -> Validation:
         good = frame.typed.loc[~frame.bad].reset_index(drop=True)
         snapshot.tables[frame.tab.table] = good
         results[name].left_out = int(frame.bad.sum())
+        money = next((c.key for c in frame.tab.columns if c.kind is Kind.MONEY), None)
+        if money is not None and money in frame.typed:
+            amounts = frame.typed.loc[frame.bad, money]
+            results[name].left_out_gbp = round(float(amounts.sum()), 2)
+            results[name].left_out_unread = int(amounts.isna().sum())
     snapshot.tables[schema.SECONDMENT_GOALS_TABLE] = _secondment_goals(snapshot)
     _check_overpaid(frames, snapshot)
 
@@ -505,6 +522,8 @@ def _noun(tab: schema.Tab) -> str:
         "Milestones": "milestone",
         "Achievements": "achievement",
         "Grants": "grant",
+        "Learning": "finding",
+        "Impact": "impact statement",
     }
     return nouns.get(tab.name, "row")
 
@@ -628,6 +647,8 @@ def _check_window(frames: dict[str, _TabFrame], settings: Settings) -> None:
         "Milestones": ("planned_date", "actual_date"),
         "Achievements": ("date",),
         "Grants": ("award_date",),
+        "Learning": ("date",),
+        "Impact": ("date",),
     }
     for name, keys in checked.items():
         frame = frames.get(name)

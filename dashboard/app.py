@@ -31,6 +31,7 @@ PAGES = [
     st.Page("views/fundraising.py", title="Fundraising", icon=":material/payments:"),
     st.Page("views/timeline.py", title="Timeline", icon=":material/timeline:"),
     st.Page("views/achievements.py", title="Achievements", icon=":material/emoji_events:"),
+    st.Page("views/learning_impact.py", title="Learning and impact", icon=":material/lightbulb:"),
     st.Page("views/data_quality.py", title="Data quality", icon=":material/fact_check:"),
 ]
 page = st.navigation(PAGES)
@@ -67,4 +68,5 @@ with st.sidebar:
     )
     if ctx.has_data:
         downloads.excel_button(ctx)
+        downloads.board_pack_button(ctx)
     st.caption(f"Today: {figs.uk_date(ctx.as_of)} (London)")

@@ -338,3 +338,38 @@ def errors_line(frame: pd.DataFrame) -> alt.Chart:
         )
         .properties(height=220)
     )
+
+
+# --- Learning and impact ---------------------------------------------------------------------
+
+
+def findings_by_year(frame: pd.DataFrame, by: str, title: str) -> alt.Chart:
+    """Findings per year (columns year, `by`, findings), stacked by theme or source."""
+    return (
+        alt.Chart(frame)
+        .mark_bar()
+        .encode(
+            x=alt.X("year:O", title=None, axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("findings:Q", title="Findings", axis=alt.Axis(tickMinStep=1)),
+            color=alt.Color(
+                f"{by}:N",
+                title=title,
+                scale=alt.Scale(range=list(GOAL_COLOURS)),
+                legend=alt.Legend(orient="bottom", direction="vertical", labelLimit=320),
+            ),
+            tooltip=["year:O", alt.Tooltip(f"{by}:N", title=title), "findings:Q"],
+        )
+        .properties(height=260)
+    )
+
+
+def impact_bars(frame: pd.DataFrame, by: str, title: str) -> alt.Chart:
+    """Impact statements per `by` (who benefits, or goal), one bar each."""
+    base = alt.Chart(frame).encode(
+        y=alt.Y(f"{by}:N", sort=list(frame[by]), title=None, axis=alt.Axis(labelLimit=260)),
+        x=alt.X("statements:Q", title="Statements", axis=alt.Axis(tickMinStep=1)),
+        tooltip=[alt.Tooltip(f"{by}:N", title=title), "statements:Q"],
+    )
+    bars = base.mark_bar(color=BLUE)
+    text = base.mark_text(align="left", dx=4).encode(text="statements:Q")
+    return (bars + text).properties(height=40 + 28 * len(frame))

@@ -65,3 +65,21 @@ def excel_button(ctx: Context) -> None:
         "Secondees' names are left out; they are shown only in the Timeline.",
         key="excel_all",
     )
+
+
+def board_pack_button(ctx: Context) -> None:
+    """The board pack as cron mails it, for today; built only when clicked."""
+    from cii_sheets.exports import board_pack
+
+    st.download_button(
+        "Board pack (PDF)",
+        data=lambda: board_pack.build(ctx.url, ctx.as_of),
+        file_name=f"cii-board-pack-{ctx.as_of.isoformat()}.pdf",
+        mime="application/pdf",
+        on_click="ignore",
+        icon=":material/picture_as_pdf:",
+        help="The A4 board pack for trustees, from the same snapshot: the headline, "
+        f"fundraising, secondments, milestones, learning and impact since "
+        f"{figs.uk_date(board_pack.default_since(ctx.as_of))}.",
+        key="board_pack",
+    )

@@ -134,9 +134,11 @@ def funders(names: Sequence[str]) -> list[str]:
     return chosen
 
 
-def search(label: str = "Search achievements") -> str:
+def search(
+    label: str = "Search achievements", placeholder: str = "Words from the title, goal, host…"
+) -> str:
     """Free text (`q=forum`)."""
     key = _start("q", lambda: st.query_params.get("q"))
-    text: str = st.text_input(label, key=key, placeholder="Words from the title, goal, host…")
+    text: str = st.text_input(label, key=key, placeholder=placeholder)
     _publish("q", text, text.strip() or None)
     return text

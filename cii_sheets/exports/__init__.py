@@ -1,0 +1,1 @@
+"""What leaves the system for people outside it: the board pack, open-data exports."""
