@@ -36,7 +36,8 @@ from conftest import MESSY_AS_OF, MESSY_TABS
 from fake_sheets import World, fake_world
 
 from cii_sheets import sync
-from cii_sheets.sources.google import load_credentials, parse_json, to_raw_tabs
+from cii_sheets.google_client import load_credentials, parse_json
+from cii_sheets.sources.google import to_raw_tabs
 
 ROWS = 100_000
 NAMES = {

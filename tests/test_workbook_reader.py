@@ -26,6 +26,7 @@ MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PKG = "http://schemas.openxmlformats.org/package/2006/relationships"
 ERRORS = ("#REF!", "#N/A", "#VALUE!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!")
+NEWER_ERRORS = ("#SPILL!", "#CALC!")  # Excel 365's, which calamine refuses: read by openpyxl
 EPOCH = dt.datetime(1899, 12, 30)
 # Styles: 0 general, 1 built-in date (14), 2 built-in date-time (22), 3 custom dd/mm/yyyy,
 # 4 a money format.
@@ -88,7 +89,7 @@ def cells(draw: st.DrawFn) -> tuple[str, Any] | None:
     if kind == "rich":
         return kind, draw(st.lists(text.filter(bool), min_size=1, max_size=3))
     if kind in ("error", "error_no_formula"):
-        return kind, draw(st.sampled_from(ERRORS))
+        return kind, draw(st.sampled_from(ERRORS + NEWER_ERRORS))
     return kind, None  # blank: a styled cell with no value
 
 
@@ -255,6 +256,15 @@ def test_each_error_type_and_its_place(tmp_path: Path) -> None:
     (tab,) = WorkbookSource(path).read().tabs
     assert tab.rows == [[None, None, e] for e in ERRORS]
     assert tab.row_numbers == list(range(2, 2 + len(ERRORS)))
+
+
+def test_errors_calamine_refuses_are_read_with_openpyxl(tmp_path: Path) -> None:
+    path = tmp_path / "newer.xlsx"
+    grid: list[list[tuple[str, Any] | None]] = [[("shared", "Amount"), ("shared", "Date")]]
+    grid += [[("error", e), ("date", 42826)] for e in NEWER_ERRORS]
+    build(path, grid, t_first=False, stale=False)
+    (tab,) = WorkbookSource(path).read().tabs
+    assert tab.rows == [[e, dt.date(2017, 4, 1)] for e in NEWER_ERRORS]
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,8 @@ Values come from python-calamine (Rust), and failed-formula cells from the sheet
 calamine reads an error cell (``#REF!``, ``#DIV/0!``, ``#N/A``...) as an empty string, where the
 contract must report it, so each contract sheet's XML part is scanned once for cells marked
 ``t="e"`` and their text put back in place. A sheet whose error cells cannot be placed (a cell
-without its ``r`` address, allowed but never written by Excel, Google or openpyxl) is read with
+without its ``r`` address, allowed but never written by Excel, Google or openpyxl), or that
+calamine refuses (an error it does not know, such as Excel 365's ``#SPILL!``), is read with
 openpyxl instead. ``tests/test_workbook_reader.py`` checks, over generated workbooks, that every
 cell kind the contract knows is read exactly as openpyxl reads it.
 
@@ -179,8 +180,10 @@ class WorkbookSource:
             return _read_with_openpyxl(self.path, name)
         try:
             values = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
-        except Exception as exc:  # a sheet calamine cannot parse
-            raise ValueError(f"sheet {name!r}: {exc}") from exc
+        except Exception:
+            # calamine refuses error values it does not know, such as Excel 365's #SPILL! and
+            # #CALC!; openpyxl reads them as their text, as the contract wants.
+            return _read_with_openpyxl(self.path, name)
         for (row, column), text in errors.items():
             # calamine read these as ""; put the error text back (the row may be missing
             # when the error cell is all it holds).
