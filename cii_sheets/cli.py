@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from cii_sheets import __version__, config, logs, metrics, sources, sync
-from cii_sheets.notify import Notifier
 from cii_sheets.problems import CiiSheetsError
 
 log = logging.getLogger("cii_sheets")
@@ -267,6 +266,7 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _sync(args: argparse.Namespace) -> int:
+    from cii_sheets.notify import Notifier
     from cii_sheets.writeback import report_steps
 
     settings = _config(args)

@@ -15,8 +15,6 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import sqlalchemy as sa
-
 from cii_sheets import allowlist
 from cii_sheets.problems import CiiSheetsError
 
@@ -247,6 +245,8 @@ def _mask(name: str, value: Any) -> str:
     if value is None or value == ():
         return "(not set)"
     if name == "store":
+        import sqlalchemy as sa  # here: only `cii-sheets config` shows the store's address
+
         try:
             return sa.engine.make_url(str(value)).render_as_string(hide_password=True)
         except sa.exc.ArgumentError:

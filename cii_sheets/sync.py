@@ -11,14 +11,13 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from cii_sheets import metrics, schema
 from cii_sheets.config import DEFAULT_TIMEZONE
-from cii_sheets.locks import sync_lock
 from cii_sheets.problems import CiiSheetsError, Code, Problem, Severity
 from cii_sheets.raw import RawSpreadsheet, Source, SourceFailure
-from cii_sheets.store import Store, prepare_store_folder, store_url
 from cii_sheets.validate import (
     Validation,
     alerts_for,
@@ -27,6 +26,9 @@ from cii_sheets.validate import (
     unreadable_problem,
     validate,
 )
+
+if TYPE_CHECKING:  # the store and its lock are imported by `run` only: `check` needs neither
+    from cii_sheets.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +108,9 @@ def run(
     after_run: tuple[AfterStore, ...] = (),
 ) -> Outcome:
     """Read, validate and store one snapshot, under a lock so that syncs never interleave."""
+    from cii_sheets.locks import sync_lock
+    from cii_sheets.store import Store, prepare_store_folder, store_url
+
     as_of = as_of or today()
     url = store_url(store)
     outcome = Outcome(source.describe(), as_of, store_url=url)
