@@ -213,9 +213,12 @@ _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 _OFFICE_DOCUMENT = "/officeDocument"
 
-# The start tag of a cell whose type is "e" (error), in any namespace prefix and attribute order.
-_ERROR_CELL = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c\s[^>]*?\bt\s*=\s*[\"']e[\"'][^>]*>")
-_ADDRESS = re.compile(rb"\br\s*=\s*[\"']([A-Z]{1,3})([0-9]+)[\"']")
+# An error type attribute (t="e"); each match is then checked to be the start tag of a cell, in
+# any namespace prefix and attribute order. Searching for the attribute, not for every cell's
+# tag, keeps the scan of a 100,000-row sheet under a tenth of a second.
+_ERROR_TYPE = re.compile(rb"""t\s*=\s*["']e["']""")
+_CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c\s")
+_ADDRESS = re.compile(rb"""\sr\s*=\s*["']([A-Z]{1,3})([0-9]+)["']""")
 _VALUE = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?v>([^<]*)</(?:[A-Za-z_][\w.-]*:)?v>")
 _CELL_END = re.compile(rb"</(?:[A-Za-z_][\w.-]*:)?c>")
 
@@ -251,18 +254,22 @@ def error_cells(xml: bytes) -> dict[tuple[int, int], str] | None:
     None when an error cell has no ``r`` address, so cannot be placed without reading the
     whole sheet cell by cell.
     """
-    if b"e'" not in xml and b'e"' not in xml:
-        return {}
     found: dict[tuple[int, int], str] = {}
-    for match in _ERROR_CELL.finditer(xml):
-        tag = match.group(0)
+    for match in _ERROR_TYPE.finditer(xml):
+        if not xml[match.start() - 1 : match.start()].isspace():
+            continue  # part of another name, such as xt="e"
+        start = xml.rfind(b"<", 0, match.start())
+        end = xml.find(b">", match.end())
+        tag = xml[start : end + 1]
+        if start < 0 or end < 0 or not _CELL_TAG.match(tag):
+            continue
         if tag.endswith(b"/>"):
             continue  # an error cell with no cached value: empty, as openpyxl reads it
         address = _ADDRESS.search(tag)
         if address is None:
             return None
-        end = _CELL_END.search(xml, match.end())
-        value = _VALUE.search(xml, match.end(), end.start() if end else len(xml))
+        close = _CELL_END.search(xml, end)
+        value = _VALUE.search(xml, end, close.start() if close else len(xml))
         if value is None:
             continue
         text = unescape(value.group(1).decode("utf-8"), {"&quot;": '"', "&apos;": "'"})
