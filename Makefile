@@ -32,6 +32,7 @@ bench: $(BIN)/cii-sheets
 	$(BIN)/python benchmarks/validate.py
 	$(BIN)/python benchmarks/readers.py
 	$(BIN)/python benchmarks/google_requests.py
+	$(BIN)/python benchmarks/watch_requests.py
 	$(BIN)/python benchmarks/dashboard.py
 	$(BIN)/python benchmarks/board_pack.py
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from cii_sheets import __version__, config, logs, metrics, sources, sync
-from cii_sheets.problems import CiiSheetsError
+from cii_sheets.problems import CiiSheetsError, Problem
 
 log = logging.getLogger("cii_sheets")
 
@@ -173,7 +173,44 @@ def _parser() -> argparse.ArgumentParser:
         help="send the PDF as an attachment to this apprise URL (repeatable)",
     )
     pack.set_defaults(handler=_board_pack)
+    _watch_parser(commands)
     return parser
+
+
+def _watch_parser(commands: Any) -> None:
+    from cii_sheets.watch import DEFAULT_INTERVAL_SECONDS, MIN_INTERVAL_SECONDS
+
+    text = "keep running: sync each change to the spreadsheet within an interval (fix and see)"
+    command = commands.add_parser(
+        "watch",
+        help=text,
+        description=f"{text.capitalize()}. Each interval reads the spreadsheet once; only when "
+        "its values changed does it validate, store, rewrite the Sync report and notify. "
+        "Stops cleanly on Ctrl+C or SIGTERM.",
+    )
+    where = command.add_mutually_exclusive_group()
+    where.add_argument("--workbook", type=Path, help="a local .xlsx file")
+    where.add_argument("--spreadsheet", metavar="KEY_OR_URL", help="the Google Spreadsheet")
+    _credentials_argument(command)
+    command.add_argument(
+        "--interval",
+        type=float,
+        default=DEFAULT_INTERVAL_SECONDS,
+        metavar="SECONDS",
+        help=f"seconds between looks (default {DEFAULT_INTERVAL_SECONDS}, at least "
+        f"{MIN_INTERVAL_SECONDS})",
+    )
+    command.add_argument("--store", help="SQLAlchemy URL of the store (as for sync)")
+    command.add_argument(
+        "--notify", action="append", metavar="URL", help="apprise URL (as for sync)"
+    )
+    command.add_argument(
+        "--notify-always", action="store_true", help="a digest after every change synced"
+    )
+    command.add_argument(
+        "--no-report", action="store_true", help="do not write the Sync report tab back"
+    )
+    command.set_defaults(handler=_watch)
 
 
 def _date(text: str) -> dt.date:
@@ -283,6 +320,53 @@ def _sync(args: argparse.Namespace) -> int:
     return _finish(outcome, args)
 
 
+def _watch(args: argparse.Namespace) -> int:
+    import signal
+
+    from cii_sheets.notify import Notifier
+    from cii_sheets.watch import Watch
+
+    settings = _config(args)
+    watch = Watch(
+        sources.from_config(settings),
+        settings.store,
+        interval=args.interval,
+        write_report=not args.no_report,
+        notifier=Notifier(settings.notify, always=settings.notify_always),
+        today=lambda: sync.today(settings.timezone),
+        on_look=None if args.log_format == "json" else _print_look,
+    )
+
+    def stop(signum: int, frame: object) -> None:
+        if watch.stopping:  # asked twice: stop now (a store write in progress rolls back)
+            raise KeyboardInterrupt
+        log.warning("stopping after this step (%s)", signal.Signals(signum).name)
+        watch.request_stop()
+
+    handlers = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    if args.log_format != "json":  # under a scheduler the watch.started event says it
+        print(f"Watching {watch.source.describe()} every {watch.interval:g} s. Ctrl+C stops.")
+    try:
+        return watch.run()
+    except KeyboardInterrupt:  # asked twice: the store's transaction rolled back, lock freed
+        print("cii-sheets: stopped at once; the store keeps its last snapshot.", file=sys.stderr)
+        return sync.EXIT_FAILED
+    finally:
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
+
+
+def _print_look(look: Any) -> None:
+    """One line per change synced (a failed look is logged); an unchanged look prints nothing."""
+    stamp = dt.datetime.now().strftime("%H:%M:%S")
+    validation = look.outcome.validation if look.outcome else None
+    if look.state == "synced" and validation is not None:
+        from cii_sheets.report import summary_line
+
+        line = summary_line(validation, dt.datetime.now().astimezone()).split(" (synced")[0]
+        print(f"{stamp} changed, stored as sync run {look.outcome.run_id}: {line}", flush=True)
+
+
 def _init_sheet(args: argparse.Namespace) -> int:
     from cii_sheets.google_client import SHEET_URL, SheetsClient, spreadsheet_key
     from cii_sheets.sheet_setup import set_up, tab_names
@@ -377,22 +461,18 @@ def summary(outcome: sync.Outcome) -> str:
     for failure in outcome.failures:
         lines.append(f"Could not read {failure.source}: {failure.reason}")
     lines += ["", "Figures (rows with errors are left out)", *_figure_lines(figures)]
-    if validation.problems:
-        lines += [
-            "",
-            f"To fix: {len(validation.errors)} error(s), {len(validation.warnings)} warning(s)",
-        ]
-        several = outcome.raw is not None and len(outcome.raw.infos()) > 1
-        for (tab, source), items in groupby(validation.problems, key=lambda p: (p.tab, p.source)):
-            lines.append(f"  {tab} ({source})" if several and source else f"  {tab}")
-            for p in items:
-                place = ", ".join(
-                    part for part in (f"row {p.row}" if p.row else "", p.column or "") if part
-                )
-                where = f"{place}: " if place else ""
-                lines.append(f"    {p.severity.upper():7} {where}{p.message}")
+    several = outcome.raw is not None and len(outcome.raw.infos()) > 1
+    # As the Sync report reads: things to fix, then notes (warnings that ask for nothing).
+    to_fix = [p for p in validation.problems if not p.is_note]
+    notes = [p for p in validation.problems if p.is_note]
+    if to_fix:
+        warnings = len(to_fix) - len(validation.errors)
+        lines += ["", f"To fix: {len(validation.errors)} error(s), {warnings} warning(s)"]
+        lines += _by_tab(to_fix, several)
     else:
         lines += ["", "All clear: nothing to fix."]
+    if notes:
+        lines += ["", f"Notes: nothing to fix ({len(notes)})", *_by_tab(notes, several)]
     if validation.alerts:
         lines += ["", f"Alerts for leadership: {len(validation.alerts)}"]
         lines += [
@@ -403,6 +483,21 @@ def summary(outcome: sync.Outcome) -> str:
     if outcome.run_id is not None:
         lines += ["", f"Stored as sync run {outcome.run_id}."]
     return "\n".join(lines)
+
+
+def _by_tab(problems: list[Problem], several: bool = False) -> list[str]:
+    """Problems grouped by tab; with several sources, each tab says which source holds it."""
+    lines = []
+    for (tab, source), items in groupby(problems, key=lambda p: (p.tab, p.source)):
+        lines.append(f"  {tab} ({source})" if several and source else f"  {tab}")
+        for p in items:
+            place = ", ".join(
+                part for part in (f"row {p.row}" if p.row else "", p.column or "") if part
+            )
+            where = f"{place}: " if place else ""
+            kind = "NOTE" if p.is_note else p.severity.upper()
+            lines.append(f"    {kind:7} {where}{p.message}")
+    return lines
 
 
 def _figure_lines(f: metrics.Figures) -> list[str]:

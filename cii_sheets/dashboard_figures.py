@@ -40,6 +40,34 @@ def uk_datetime(value: dt.datetime, timezone: str = TIMEZONE) -> str:
     return f"{local.day} {local.strftime('%b %Y, %H:%M')}"
 
 
+def watch_line(status: dict[str, Any] | None, now: dt.datetime | None = None) -> str:
+    """When `cii-sheets watch` last looked, in words, from its heartbeat row in the store."""
+    if status is None:
+        return (
+            "The watch is not running here, so changes reach this page at the next scheduled "
+            "sync or Sync now. Run `cii-sheets watch` to sync each change within a minute."
+        )
+    looked = status["looked_at"]
+    looked = looked if looked.tzinfo else looked.replace(tzinfo=dt.UTC)
+    when = uk_datetime(looked)
+    if status["state"] == "stopped":
+        return f"The watch stopped at {when}."
+    interval = int(status["interval_seconds"] or 60)
+    ago = ((now or dt.datetime.now(dt.UTC)) - looked).total_seconds()
+    line = f"The watch last looked at the spreadsheet at {when} (it looks every {interval} s)."
+    if ago > 3 * interval + 60:
+        minutes = round(ago / 60)
+        line += f" That was {minutes} minutes ago: it may have stopped, or be waiting to retry."
+    if status["state"] == "failed":
+        line += f" It could not sync: {status['message'] or 'no reason recorded'}"
+        line = line if line.endswith(".") else line + "."
+    elif status.get("changed_at") is not None:
+        changed = status["changed_at"]
+        changed = changed if changed.tzinfo else changed.replace(tzinfo=dt.UTC)
+        line += f" It last synced a change at {uk_datetime(changed)} (run {status['run_id']})."
+    return line
+
+
 def gbp(amount: float) -> str:
     """£ with thousands separators (the same as `metrics.gbp`)."""
     return metrics.gbp(amount)

@@ -336,8 +336,19 @@ _OTHER_CURRENCY = (
 )
 
 
+# Per tab: when the money changed hands (for exchange rates), and how to record money going back.
+_MONEY_DAY = {"Pledges": "pledged", "Payments": "received", "Grants": "awarded"}
+_MONEY_BACK = {
+    "Pledges": "If the funder has reduced the pledge, enter the new, lower total here and say "
+    "why in Notes.",
+    "Payments": "If money was refunded, lower the amount of the payment it came from (or delete "
+    "that row if all of it went back), and note the refund in Reference.",
+    "Grants": "If the grant was reduced, enter the new, lower amount awarded here.",
+}
+
+
 def _parse_amount(
-    cells: _Cells, fails: _Failures, header: str, example: str, pounds: bool
+    cells: _Cells, fails: _Failures, header: str, example: str, pounds: bool, tab: str = ""
 ) -> pd.Series:
     text = cells.text
     if pounds:
@@ -372,12 +383,13 @@ def _parse_amount(
 
     if pounds:
         other = cells.is_str & _bools(text.str.lower().str.contains(_OTHER_CURRENCY))
+        day = f" on the day it was {_MONEY_DAY[tab]}" if tab in _MONEY_DAY else ""
         fails.add(
             other,
             Code.TYPE_ERROR,
             lambda i, v: (
-                f"{header} must be in pounds. Change the amount to pounds and enter it as a "
-                f"number, like {example}.{_entered(v)}"
+                f"Enter the amount in pounds, converted at the rate{day} (ask finance if "
+                f"unsure), as a number like {example}.{_entered(v)}"
             ),
         )
     fails.add(~finite, Code.TYPE_ERROR, lambda i, v: what + _entered(v))
@@ -386,9 +398,9 @@ def _parse_amount(
             values < 0,
             Code.OUT_OF_RANGE,
             lambda i, v: (
-                f"{header} cannot be negative. Enter the amount in pounds as a number, "
-                f"like {example}.{_entered(v)}"
-            ),
+                f"{header} cannot be negative. {_MONEY_BACK.get(tab, '')} Enter the amount in "
+                f"pounds as a number, like {example}.{_entered(v)}"
+            ).replace(".  ", ". "),
         )
         small = values.abs() < 1e13
         values = values.where(~small, values.where(small, 0).round(2))
@@ -706,7 +718,8 @@ def _parse_link(cells: _Cells, fails: _Failures, header: str, example: str) -> p
         ~ok,
         Code.TYPE_ERROR,
         lambda i, v: (
-            f"{header} must be a web address starting with https://, like {example}.{_entered(v)}"
+            f"{header} must start with http:// or https://, like {example}, or leave it "
+            f"empty if there is no link.{_entered(v)}"
         ),
     )
     return text
@@ -715,8 +728,34 @@ def _parse_link(cells: _Cells, fails: _Failures, header: str, example: str) -> p
 # --- Entry point ----------------------------------------------------------------------------------
 
 
-def _formula_message(i: int, v: str) -> str:
-    return f"The formula in this cell has failed ({v}). Fix the formula or type the value instead."
+def _what_to_type(column: schema.Column, header: str, tab: str) -> str:
+    """What a cell of this column holds, in words, for "Type ... instead"."""
+    kind = column.kind
+    if kind is schema.Kind.MONEY:
+        day = _MONEY_DAY.get(tab)
+        return f"the amount {day} in pounds" if day else f"the {header} in pounds"
+    if kind is schema.Kind.DATE:
+        return f"the {header} as a date (day/month/year)"
+    if kind is schema.Kind.FTE:
+        return f"the {header} as a share of a full-time post"
+    if kind is schema.Kind.GOAL:
+        return "the goal's ID or name"
+    if kind is schema.Kind.GOALS:
+        return "the goal IDs or names"
+    if kind is schema.Kind.LINK:
+        return "the web address"
+    if kind is schema.Kind.CHOICE and column.choices:
+        return f"one of {', '.join(column.choices)}"
+    return f"the {header}"
+
+
+def _formula_message(what: str, example: str) -> Message:
+    like = f", like {example}" if example else ""
+
+    def message(i: int, v: str) -> str:
+        return f"This cell shows {v}, a formula that no longer works. Type {what} instead{like}."
+
+    return message
 
 
 _DEFAULT_EXAMPLES = {
@@ -740,9 +779,9 @@ _TEXT_KINDS = frozenset(
 )
 
 
-def _first_checks(cells: _Cells, fails: _Failures, header: str, example: str) -> None:
+def _first_checks(cells: _Cells, fails: _Failures, header: str, example: str, what: str) -> None:
     """Failures every kind shares: a failed formula, and a cell holding no usable value."""
-    fails.add(cells.formula, Code.FORMULA_ERROR, _formula_message)
+    fails.add(cells.formula, Code.FORMULA_ERROR, _formula_message(what, example))
     like = f", like {example}" if example else ""
     fails.add(
         cells.is_num & cells.nums.isna(),
@@ -754,12 +793,18 @@ def _first_checks(cells: _Cells, fails: _Failures, header: str, example: str) ->
 
 
 def parse_column(
-    raw: pd.Series, column: schema.Column, header: str, goals: GoalBook | None = None
+    raw: pd.Series,
+    column: schema.Column,
+    header: str,
+    goals: GoalBook | None = None,
+    *,
+    tab: str = "",
 ) -> ParsedColumn:
     """Typed values, blanks and failures for one column of cells.
 
     ``header`` is the header as staff wrote it and is quoted in messages; ``goals`` is needed
-    for GOAL and GOALS columns (the schema's default goals are used when it is left out).
+    for GOAL and GOALS columns (the schema's default goals are used when it is left out);
+    ``tab`` (the contract tab's name) lets money messages say pledged, received or awarded.
     """
     index = raw.index
     cells = _classify(raw)
@@ -769,10 +814,10 @@ def parse_column(
     if kind in (schema.Kind.GOAL, schema.Kind.GOALS) and goals is None:
         goals = GoalBook.defaults()
 
-    _first_checks(cells, fails, header, example)
+    _first_checks(cells, fails, header, example, _what_to_type(column, header, tab))
     values: pd.Series
     if kind is schema.Kind.MONEY:
-        values = _parse_amount(cells, fails, header, example, pounds=True)
+        values = _parse_amount(cells, fails, header, example, pounds=True, tab=tab)
     elif kind is schema.Kind.NUMBER:
         values = _parse_amount(cells, fails, header, example, pounds=False)
     elif kind is schema.Kind.DATE:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
@@ -36,8 +37,14 @@ class Code(StrEnum):
     UNKNOWN_SETTING = "unknown-setting"
     CONTROL_CHARACTER = "control-character"
     DUPLICATE_TAB = "duplicate-tab"
+    PLACEHOLDER = "placeholder"  # e.g. TBC where a value may wait: a note, nothing to fix
     TAB_IN_TWO_SOURCES = "tab-in-two-sources"  # one contract tab in two spreadsheets/workbooks
     SOURCE_UNREADABLE = "source-unreadable"  # the source holding a tab could not be read
+
+
+# Warnings that ask for nothing ("that is fine"): the Sync report lists them as notes, and they
+# never stand in the way of "All clear".
+NOTE_CODES = frozenset({Code.EXTRA_COLUMN, Code.PLACEHOLDER})
 
 
 class AlertCode(StrEnum):
@@ -64,6 +71,11 @@ class Problem:
     # Which source (spreadsheet or workbook) holds the tab; None for a tab in none of them.
     source: str | None = field(default=None, compare=False)
 
+    @property
+    def is_note(self) -> bool:
+        """A warning that asks for nothing, such as an extra column kept for staff's own notes."""
+        return self.severity is Severity.WARNING and self.code in NOTE_CODES
+
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d.pop("cell")
@@ -80,6 +92,10 @@ class Alert:
     tab: str
     row: int | None
     message: str
+    # Where to act, for the report's link: an A1 cell or range ("E9", "B6:B7"), in ``link_tab``
+    # when that is not ``tab`` (the band alert links to the Settings rows). Not in the JSON.
+    cell: str | None = field(default=None, compare=False)
+    link_tab: str | None = field(default=None, compare=False)
     source: str | None = field(default=None, compare=False)  # which source holds the tab
 
     def to_dict(self) -> dict[str, Any]:
@@ -113,8 +129,18 @@ def without_control_characters(text: str) -> str:
     return _CONTROL.sub("", text)
 
 
+def sentence_start(text: str) -> str:
+    """A message whose first word is capitalised: a header written 'pledge id' may open it."""
+    return text[:1].upper() + text[1:] if text[:1].islower() else text
+
+
 def show_value(value: object, limit: int = 80) -> str:
     """A cell value as staff would recognise it in a message, shortened if long."""
+    if isinstance(value, dt.date):  # as staff see it in the sheet: day first
+        shown = f"{value.day:02d}/{value.month:02d}/{value.year}"
+        if isinstance(value, dt.datetime) and value.time() != dt.time():
+            shown += f" {value:%H:%M}"
+        return shown
     text = str(value).strip() if value is not None else ""
     return text if len(text) <= limit else text[: limit - 1] + "…"
 

@@ -2,12 +2,19 @@
 
 Pure: from a validation to Sheets API request bodies; ``sources.google`` sends them.
 
+The report reads as a to-do list. Its first line is "All clear: nothing to fix." or "19 things to
+fix", with the date the checks were worked out for. Then up to three groups, each opened by a
+heading row and its column names in the group's fill colour: "To fix" (errors, and warnings that
+ask for a change, by tab then row), "Notes: nothing to fix" (warnings that ask for nothing) and
+"For information: alerts for leadership". Values, formats and fills go in the same single
+batchUpdate.
+
 Safety rules, tested: every piece of text that came from the sheet (tab names, headers, cell
 values, messages quoting them) is written as ``stringValue``, so a cell holding
 ``=IMPORTXML(...)`` is echoed as text and never runs. The only formula is the link cell,
 ``=HYPERLINK("#gid=<int>&range=<A1>","Open")``, built from the tab's integer id and an address
-that must match ``[A-Z]{1,3}[0-9]+``; anything else gets no link. Every request addresses the
-report tab's own ``sheetId`` and nothing else.
+that must be a plain cell or range (``C5``, ``B6:B7``); anything else gets no link. Every
+request addresses the report tab's own ``sheetId`` and nothing else.
 """
 
 from __future__ import annotations
@@ -26,11 +33,12 @@ from cii_sheets.validate import Validation
 # of the same batchUpdate can address it. Any int32 not already used by another tab will do.
 REPORT_SHEET_ID = 1_947_160_417
 HEADER = ("Severity", "Tab", "Row", "Column", "Value", "What to do", "Link")
-FROZEN_ROWS = 2  # the summary line and the header row
+FROZEN_ROWS = 1  # the first line; each group below has its own heading and column names
 MAX_ROWS = 5000  # problems and alerts listed; the rest are counted in a last line
 DEFAULT_TIMEZONE = "Europe/London"
 
-_A1 = re.compile(r"[A-Z]{1,3}[1-9][0-9]{0,6}")
+_CELL = r"[A-Z]{1,3}[1-9][0-9]{0,6}"
+_A1 = re.compile(rf"{_CELL}(?::{_CELL})?")  # a cell, or a range of cells such as B6:B7
 
 Row = list[dict[str, Any]]
 
@@ -91,27 +99,45 @@ def _row_number(row: int | None) -> dict[str, Any]:
 
 # --- rows ---------------------------------------------------------------------------------------
 
+# Each group of the to-do list is told apart by words, a heading row and a fill colour (pale
+# enough for black text to read well, and not the only cue, for colour-blind readers).
+TO_FIX = "To fix"
+NOTES = "Notes: nothing to fix"
+FOR_INFORMATION = "For information: alerts for leadership"
+ALERT_HEADER = ("Alert", "Tab", "Row", "Column", "", "For information", "Link")
+FILLS = {
+    TO_FIX: {"red": 0.98, "green": 0.82, "blue": 0.80},
+    NOTES: {"red": 0.93, "green": 0.93, "blue": 0.93},
+    FOR_INFORMATION: {"red": 0.81, "green": 0.89, "blue": 0.97},
+}
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'s' * (count != 1)}"
+
 
 def summary_line(validation: Validation, now: dt.datetime) -> str:
-    errors, warnings = len(validation.errors), len(validation.warnings)
+    """The first line: "All clear: nothing to fix." or "19 things to fix", then the date."""
+    to_fix = [p for p in validation.problems if not p.is_note]
+    notes = len(validation.problems) - len(to_fix)
     alerts = len(validation.alerts)
-    when = f"{now.day} {now:%b %Y %H:%M} ({now.tzname() or DEFAULT_TIMEZONE})"
-    counts = (
-        f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}, "
-        f"{alerts} alert{'s' * (alerts != 1)}"
-    )
-    line = f"Last sync {when}: {counts}."
-    if not validation.problems:
-        line = f"All clear: nothing to fix. {line}"
+    as_of = f"{validation.as_of.day} {validation.as_of:%b %Y}"
+    when = f"synced {now.day} {now:%b %Y %H:%M} {now.tzname() or DEFAULT_TIMEZONE}"
+    if to_fix:
+        line = f"{_plural(len(to_fix), 'thing')} to fix, as of {as_of} ({when})."
     else:
-        line += " Fix the cells listed below (Open goes to the cell); the next sync checks again."
+        extra = [_plural(n, w) for n, w in ((notes, "note"), (alerts, "alert")) if n]
+        info = f" {' and '.join(extra)} for information." if extra else ""
+        line = f"All clear: nothing to fix.{info} As of {as_of} ({when})."
     if validation.stale_tabs:
         line += " Kept the last good copy of: " + ", ".join(validation.stale_tabs) + "."
     return line
 
 
 def problem_row(problem: Problem, sheet_id: int | None) -> Row:
-    severity = "Error" if problem.severity is Severity.ERROR else "Warning"
+    severity = (
+        "Note" if problem.is_note else "Error" if problem.severity is Severity.ERROR else "Warning"
+    )
     a1 = problem.cell or ("A1" if problem.row is None else None)
     return [
         text(severity),
@@ -124,8 +150,10 @@ def problem_row(problem: Problem, sheet_id: int | None) -> Row:
     ]
 
 
-def alert_row(alert: Alert, sheet_id: int | None) -> Row:
-    a1 = f"A{alert.row}" if isinstance(alert.row, int) else "A1"
+def alert_row(alert: Alert, sheet_ids: Mapping[str, int | None]) -> Row:
+    """An alert, linked to the cell to act on (its own tab's, or the Settings rows)."""
+    a1 = alert.cell or (f"A{alert.row}" if isinstance(alert.row, int) else "A1")
+    sheet_id = sheet_ids.get(alert.link_tab or alert.tab)
     return [
         text("Alert"),
         text(alert.tab),
@@ -137,28 +165,59 @@ def alert_row(alert: Alert, sheet_id: int | None) -> Row:
     ]
 
 
+def _filled(row: Row, group: str, *, heading: bool = False) -> Row:
+    """A row in its group's colour; a heading row in bold too, across every column."""
+    cells = row + [{}] * (len(HEADER) - len(row))
+    fmt: dict[str, Any] = {"backgroundColor": FILLS[group]}
+    if heading:
+        fmt["textFormat"] = {"bold": True}
+    return [{**cell, "userEnteredFormat": fmt} for cell in cells]
+
+
 def report_rows(
     validation: Validation, sheet_ids: Mapping[str, int | None], now: dt.datetime
 ) -> list[Row]:
-    """The report's rows: the summary line, the header, one row per problem then per alert."""
+    """The report as a to-do list: the first line, then each group that has something in it.
+
+    To fix (errors and warnings that ask for a change, by tab then row), then notes (warnings
+    that ask for nothing), then alerts for leadership under their own column heading. Each group
+    opens with a heading row saying what it is and how many, in the group's fill colour.
+    """
     ids = {title: sid for title, sid in sheet_ids.items() if not is_report_title(title)}
-    rows: list[Row] = [[text(summary_line(validation, now))], [bold(h) for h in HEADER]]
-    items: list[Row] = [problem_row(p, ids.get(p.tab)) for p in validation.problems]
-    items += [alert_row(a, ids.get(a.tab)) for a in validation.alerts]
-    if len(items) > MAX_ROWS:
-        rest = len(items) - MAX_ROWS
-        items = items[:MAX_ROWS]
-        items.append(
+    rows: list[Row] = [[bold(summary_line(validation, now))]]
+    to_fix = [p for p in validation.problems if not p.is_note]
+    notes = [p for p in validation.problems if p.is_note]
+    groups: list[tuple[str, tuple[str, ...], list[Row]]] = [
+        (TO_FIX, HEADER, [problem_row(p, ids.get(p.tab)) for p in to_fix]),
+        (NOTES, HEADER, [problem_row(p, ids.get(p.tab)) for p in notes]),
+        (FOR_INFORMATION, ALERT_HEADER, [alert_row(a, ids) for a in validation.alerts]),
+    ]
+    budget = MAX_ROWS
+    left = 0
+    for group, header, items in groups:
+        if not items:
+            continue
+        if budget <= 0:
+            left += len(items)
+            continue
+        rows.append(_filled([text(f"{group} ({len(items)})")], group, heading=True))
+        rows.append(_filled([text(h) for h in header], group, heading=True))
+        shown = items[:budget]
+        budget -= len(shown)
+        left += len(items) - len(shown)
+        rows += [_filled(item, group) for item in shown]
+    if left:
+        rows.append(
             [
                 text(""),
                 text(""),
                 {},
                 text(""),
                 text(""),
-                text(f"… and {rest} more. Run `cii-sheets check` for the full list."),
+                text(f"… and {left} more. Run `cii-sheets check` for the full list."),
             ]
         )
-    return rows + items
+    return rows
 
 
 def sync_report_requests(
@@ -212,7 +271,8 @@ def sync_report_requests(
             "updateCells": {
                 "start": {"sheetId": sheet_id, "rowIndex": 0, "columnIndex": 0},
                 "rows": [{"values": row} for row in rows],
-                "fields": "userEnteredValue,userEnteredFormat.textFormat.bold",
+                "fields": "userEnteredValue,userEnteredFormat.textFormat.bold,"
+                "userEnteredFormat.backgroundColor",
             }
         },
     ]

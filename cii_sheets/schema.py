@@ -40,6 +40,9 @@ class Column:
     # (tab name, column key) this column's values must exist in, e.g. ("Pledges", "pledge_id").
     references: tuple[str, str] | None = None
     example: str = ""
+    # (column key, choice): a required value that may stay empty while that column holds that
+    # choice, e.g. Date pledged while the Status is Expected (a prospect has no date yet).
+    may_wait_while: tuple[str, str] | None = None
 
     @property
     def unique(self) -> bool:
@@ -270,6 +273,7 @@ PLEDGES_TAB = Tab(
             required=True,
             aliases=("Pledge date", "Date"),
             example="01/04/2017",
+            may_wait_while=("status", "Expected"),
         ),
         Column("Due by", "due_by", Kind.DATE, aliases=("Due", "Due date"), example="31/03/2018"),
         Column(

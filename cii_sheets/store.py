@@ -44,7 +44,10 @@ DATA_TABLES: dict[str, sa.Table] = {
         tab.table,
         metadata,
         sa.Column("sheet_row", sa.Integer, nullable=False),
-        *(sa.Column(c.key, _sql_type(c.kind), nullable=not c.required) for c in tab.columns),
+        *(
+            sa.Column(c.key, _sql_type(c.kind), nullable=not c.required or bool(c.may_wait_while))
+            for c in tab.columns
+        ),
     )
     for tab in schema.TABS
     if tab is not schema.SETTINGS_TAB
@@ -128,6 +131,21 @@ ALERTS = sa.Table(
     sa.Column("row", sa.Integer),
     sa.Column("message", sa.Text, nullable=False),
     sa.Column("source", sa.Text),
+)
+
+# One row per watched source: when `cii-sheets watch` last looked, what it found, and when it
+# last synced a change; rewritten every interval (one small row), so the dashboard can tell.
+WATCH = sa.Table(
+    "watch",
+    metadata,
+    sa.Column("source", sa.Text, primary_key=True),
+    sa.Column("looked_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("interval_seconds", sa.Integer, nullable=False),
+    # unchanged, synced, failed (could not read or store), stopped
+    sa.Column("state", sa.Text, nullable=False),
+    sa.Column("changed_at", sa.DateTime(timezone=True)),  # when a change was last synced
+    sa.Column("run_id", sa.Integer),  # the run that change stored
+    sa.Column("message", sa.Text),  # why the last look failed
 )
 
 
@@ -260,7 +278,8 @@ class Store:
             ) from None
         try:
             metadata.create_all(self.engine)
-            _add_new_columns(self.engine)
+            _add_new_columns(self.engine)  # first: the copy below selects every column
+            _relax_not_null(self.engine)
         except sa.exc.SQLAlchemyError as exc:
             raise CiiSheetsError(
                 f"Cannot open the store at {shown} ({_first_line(exc)}). Check the --store URL "
@@ -517,6 +536,28 @@ class Store:
             frame = pd.DataFrame(conn.execute(query).mappings().all(), columns=table.c.keys())
         return frame.astype(object).where(frame.notna(), None)
 
+    def record_watch(self, source: str, **values: Any) -> None:
+        """Note one look of `cii-sheets watch` (its heartbeat); keeps changed_at and run_id."""
+        try:
+            with self.engine.begin() as conn:
+                where = WATCH.c.source == source
+                before = conn.execute(sa.select(WATCH).where(where)).mappings().first()
+                row = {**(dict(before) if before else {}), **values, "source": source}
+                conn.execute(WATCH.delete().where(where))
+                conn.execute(WATCH.insert().values(**row))
+        except sa.exc.SQLAlchemyError as exc:
+            raise CiiSheetsError(
+                f"Could not note the watch's last look in the store ({exc.__class__.__name__})."
+            ) from exc
+
+    @_store_errors("read when the watch last looked")
+    def watch_status(self) -> dict[str, Any] | None:
+        """The watch's latest look (of whichever source it watches), or None if it never ran."""
+        query = sa.select(WATCH).order_by(WATCH.c.looked_at.desc()).limit(1)
+        with self.engine.connect() as conn:
+            row = conn.execute(query).mappings().first()
+        return dict(row) if row else None
+
     @_store_errors("read a sync run")
     def run(self, run_id: int) -> dict[str, Any] | None:
         """One run by its id."""
@@ -568,3 +609,29 @@ def _add_new_columns(engine: Engine) -> None:
                         f"ADD COLUMN {preparer.quote(column.name)} {kind}"
                     )
                 )
+
+
+def _relax_not_null(engine: Engine) -> None:
+    """Let a store made before a column could be empty (Date pledged of an Expected pledge) hold
+    empty values there: PostgreSQL drops the constraint; SQLite, which cannot, copies the table.
+    """
+    inspector = sa.inspect(engine)
+    for name, table in DATA_TABLES.items():
+        if not inspector.has_table(name):
+            continue
+        strict = {c["name"] for c in inspector.get_columns(name) if not c["nullable"]}
+        loose = [c.name for c in table.columns if c.nullable and c.name in strict]
+        if not loose:
+            continue
+        with engine.begin() as conn:
+            if engine.dialect.name == "sqlite":
+                rows = [dict(r) for r in conn.execute(sa.select(table)).mappings()]
+                table.drop(conn)
+                table.create(conn)
+                if rows:
+                    conn.execute(table.insert(), rows)
+            else:
+                for column in loose:
+                    conn.execute(
+                        sa.text(f'ALTER TABLE "{name}" ALTER COLUMN "{column}" DROP NOT NULL')
+                    )

@@ -288,7 +288,7 @@ def _keep_last_good(validation: Validation, store: Store, raw: RawSpreadsheet) -
             goals = schema.SECONDMENT_GOALS_TABLE
             snapshot.tables[goals] = stored[goals]
     titles = {name: result.title or name for name, result in validation.tabs.items()}
-    validation.alerts = alerts_for(snapshot, validation.as_of, titles)
+    validation.alerts = alerts_for(snapshot, validation.as_of, titles, validation.places)
     name_sources(validation, None if raw.parts else raw.source)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import re
 from dataclasses import dataclass, field, replace
 from itertools import zip_longest
 
@@ -19,6 +20,7 @@ from cii_sheets.problems import (
     Problem,
     Severity,
     column_letters,
+    sentence_start,
     show_value,
     without_control_characters,
 )
@@ -46,6 +48,15 @@ class TabResult:
 
 
 @dataclass
+class Places:
+    """Where things are in the sheet, so that an alert can link to the cell to act on."""
+
+    titles: dict[str, str] = field(default_factory=dict)  # contract tab -> title in the sheet
+    columns: dict[str, dict[str, int]] = field(default_factory=dict)  # tab -> key -> 0-based
+    setting_rows: dict[str, int] = field(default_factory=dict)  # setting key -> sheet row
+
+
+@dataclass
 class Validation:
     """Everything validation found, plus the snapshot of the rows fit for the figures."""
 
@@ -55,6 +66,7 @@ class Validation:
     tabs: dict[str, TabResult]
     problems: list[Problem] = field(default_factory=list)
     alerts: list[Alert] = field(default_factory=list)
+    places: Places = field(default_factory=Places)
 
     @property
     def errors(self) -> list[Problem]:
@@ -121,7 +133,7 @@ class _TabFrame:
                 row,
                 column,
                 None if value is None else show_value(value),
-                message,
+                sentence_start(message),
                 cell,
                 self.raw.source,
             )
@@ -207,7 +219,11 @@ def validate(raw: RawSpreadsheet, as_of: dt.date) -> Validation:
         frames[tab.name] = frame
         results[tab.name].rows = len(frame.cells)
 
-    settings = _settings(frames.pop("Settings", None))
+    places = Places(
+        titles={n: f.raw.title for n, f in frames.items()},
+        columns={n: dict(f.positions) for n, f in frames.items()},
+    )
+    settings = _settings(frames.pop("Settings", None), places.setting_rows)
     goal_book = _goal_book(frames.get("Goals"))
 
     for frame in frames.values():
@@ -232,8 +248,8 @@ def validate(raw: RawSpreadsheet, as_of: dt.date) -> Validation:
     _check_overpaid(frames, snapshot)
 
     sort_problems(problems)
-    alerts = alerts_for(snapshot, as_of, {n: f.raw.title for n, f in frames.items()})
-    validation = Validation(raw.source, as_of, snapshot, results, problems, alerts)
+    alerts = alerts_for(snapshot, as_of, places.titles, places)
+    validation = Validation(raw.source, as_of, snapshot, results, problems, alerts, places)
     name_sources(validation, single)
     return validation
 
@@ -487,9 +503,13 @@ def _parse_columns(frame: _TabFrame, goals: GoalBook) -> None:
         if column.key not in frame.positions:
             continue
         header = frame.headers[column.key]
-        parsed = parse_column(frame.cells[column.key], column, header, goals)
+        parsed = parse_column(frame.cells[column.key], column, header, goals, tab=frame.tab.name)
         typed[column.key] = parsed.values
+        waits = _may_wait(frame, column)
         for index, failure in parsed.failures.iterrows():
+            if waits[index]:
+                _placeholder_note(frame, column, header, index, failure["value"])
+                continue
             frame.add(
                 ERROR,
                 Code(failure["code"]),
@@ -498,18 +518,52 @@ def _parse_columns(frame: _TabFrame, goals: GoalBook) -> None:
                 column.key,
                 failure["value"],
             )
-        frame.bad.loc[parsed.failures.index] = True
+            frame.bad.loc[index] = True
         if column.required:
             example = f", like {column.example}" if column.example else ""
+            only = ""
+            if column.may_wait_while is not None:
+                key, choice = column.may_wait_while
+                status = frame.headers.get(key, key)
+                only = f" Only a {noun} whose {status} is {choice} may leave it empty."
             frame.flag(
-                parsed.blank,
+                parsed.blank & ~waits,
                 ERROR,
                 Code.MISSING_VALUE,
                 column.key,
-                f"Enter the {header} for this {noun}{example}. This cell is empty.",
+                f"Enter the {header} for this {noun}{example}. This cell is empty.{only}",
                 value=pd.Series("", index=frame.cells.index),
             )
     frame.typed = typed
+
+
+def _may_wait(frame: _TabFrame, column: schema.Column) -> pd.Series:
+    """Rows where this column may stay empty for now (Date pledged while a pledge is Expected)."""
+    if column.may_wait_while is None or column.may_wait_while[0] not in frame.positions:
+        return pd.Series(False, index=frame.cells.index)
+    key, choice = column.may_wait_while
+    cells = frame.cells[key].astype("object").where(frame.cells[key].notna(), "")
+    return cells.map(lambda v: str(v).strip().casefold() == choice.casefold())
+
+
+def _placeholder_note(
+    frame: _TabFrame, column: schema.Column, header: str, index: int, value: object
+) -> None:
+    """A value that may wait, typed as something like TBC: a note; the row stays in."""
+    assert column.may_wait_while is not None
+    key, choice = column.may_wait_while
+    status = frame.headers.get(key, key)
+    noun = _noun(frame.tab)
+    frame.add(
+        WARNING,
+        Code.PLACEHOLDER,
+        f"{header} can wait while the {status} is {choice}: leave it empty until the {noun} "
+        f"is confirmed, then enter the date, like {column.example}. You entered "
+        f"'{show_value(value)}'.",
+        int(frame.cells.at[index, "sheet_row"]),
+        column.key,
+        value,
+    )
 
 
 def _noun(tab: schema.Tab) -> str:
@@ -545,13 +599,45 @@ def _check_unique(frame: _TabFrame) -> None:
     )
     header = frame.headers[id_column.key]
     noun = _noun(frame.tab)
-    messages = folded[duplicated].map(
-        lambda v: (
-            f"{header} is already used in row {first_rows.get(v)}. Give each {noun} its "
-            f"own {header}, like {id_column.example}."
-        )
-    )
+    free = _free_ids(ids.dropna().astype(str).tolist(), int(duplicated.sum()))
+    hints = iter(free)
+
+    def message(v: str) -> str:
+        first = f"{header} is already used in row {first_rows.get(v)}."
+        hint = next(hints, None)
+        if hint is None:
+            return f"{first} Give each {noun} its own {header}."
+        return f"{first} Give each {noun} its own {header}, like {hint}, which is not used yet."
+
+    messages = folded[duplicated].map(message)
     frame.flag(duplicated, ERROR, Code.DUPLICATE_ID, id_column.key, messages.reindex(ids.index))
+
+
+_NUMBERED_ID = re.compile(r"(.*?)(\d+)")
+
+
+def _free_ids(taken: list[str], count: int) -> list[str]:
+    """``count`` IDs not used yet, numbered on from the highest, in the tab's own style.
+
+    P001..P014 -> P015, P016; IDs without a number in them give nothing to suggest.
+    """
+    numbered = [m for m in map(_NUMBERED_ID.fullmatch, taken) if m]
+    if not numbered:
+        return []
+    # Follow the most common prefix (P, S, 360G-CII-...) and its widest zero-padding.
+    prefixes = [m.group(1) for m in numbered]
+    prefix = max(set(prefixes), key=prefixes.count)
+    same = [m for m in numbered if m.group(1) == prefix]
+    width = max(len(m.group(2)) for m in same)
+    used = {t.casefold() for t in taken}
+    out: list[str] = []
+    number = max(int(m.group(2)) for m in same)
+    while len(out) < count:
+        number += 1
+        candidate = f"{prefix}{number:0{width}d}"
+        if candidate.casefold() not in used:
+            out.append(candidate)
+    return out
 
 
 def _check_date_order(frame: _TabFrame) -> None:
@@ -616,25 +702,103 @@ def _check_references(frames: dict[str, _TabFrame], goals: GoalBook) -> None:
             target_header = target.headers.get(target_key, target_key)
 
             spellings = list(known.values())
-            messages = values[unknown].map(
-                lambda v, h=header, th=target_header, tt=target_tab, sp=spellings: (
-                    _reference_message(v, h, th, tt, sp)
+            if (target_tab, target_key) == ("Pledges", "pledge_id"):
+                messages = _pledge_reference_messages(frame, target, unknown, header)
+            else:
+                empty = "" if column.required else _noun(frame.tab)
+                messages = values[unknown].map(
+                    lambda v, h=header, th=target_header, tt=target_tab, sp=spellings, e=empty: (
+                        _reference_message(v, h, th, tt, sp, e)
+                    )
                 )
-            )
             frame.flag(
                 unknown, ERROR, Code.UNKNOWN_REFERENCE, column.key, messages.reindex(values.index)
             )
 
 
 def _reference_message(
-    value: object, header: str, target_header: str, target_tab: str, spellings: list[str]
+    value: object,
+    header: str,
+    target_header: str,
+    target_tab: str,
+    spellings: list[str],
+    may_be_empty: str = "",
 ) -> str:
+    """``may_be_empty``: the noun of a row that may leave this column empty (it is optional)."""
     close = difflib.get_close_matches(str(value), spellings, n=1, cutoff=0.75)
     hint = f" Did you mean '{close[0]}'?" if close else ""
-    return (
-        f"There is no '{value}' in the {target_header} column of the {target_tab} tab.{hint} "
-        f"Correct the {header}, or add it to the {target_tab} tab first."
-    )
+    fixes = f"Correct the {header}, or add it to the {target_tab} tab first."
+    if may_be_empty:
+        fixes = (
+            f"Correct the {header}, add it to the {target_tab} tab first, or leave the cell "
+            f"empty if this {may_be_empty} has none."
+        )
+    where = f"the {target_header} column of the {target_tab} tab"
+    return f"There is no '{value}' in {where}.{hint} {fixes}"
+
+
+def _pledge_reference_messages(
+    frame: _TabFrame, pledges: _TabFrame, unknown: pd.Series, header: str
+) -> pd.Series:
+    """Unknown pledge IDs on payments: a guess only among the pledges of the funder it names.
+
+    A wrong guess would tie money to the wrong pledge without anyone noticing, so the message
+    always asks for the payment record to be checked first.
+    """
+    by_funder: dict[str, list[str]] = {}
+    for pledge, funder in zip(pledges.typed["pledge_id"], pledges.typed["funder"], strict=True):
+        if isinstance(pledge, str) and isinstance(funder, str):
+            by_funder.setdefault(funder.casefold(), []).append(pledge)
+    spelling = {
+        str(f).casefold(): str(f) for f in pledges.typed["funder"].dropna() if isinstance(f, str)
+    }
+    every = [p for ps in by_funder.values() for p in ps]
+    target = pledges.headers.get("pledge_id", "Pledge ID")
+    messages = {}
+    for index in unknown[unknown].index:
+        value = str(frame.typed.at[index, "pledge_id"])
+        funder = _funder_named(frame, index, spelling)
+        text = f"There is no '{value}' in the {target} column of the Pledges tab."
+        if funder is not None:
+            theirs = by_funder.get(funder.casefold(), [])
+            close = difflib.get_close_matches(value, theirs, n=1, cutoff=0.5)
+            guess = close[0] if close else theirs[0] if len(theirs) == 1 else None
+            listed = ", ".join(theirs) if theirs else "none"
+            text += f" {funder}'s pledges: {listed}."
+            if guess:
+                text += f" Did you mean '{guess}'?"
+        else:
+            close = difflib.get_close_matches(value, every, n=1, cutoff=0.75)
+            if close:
+                text += f" Did you mean '{close[0]}'?"
+        text += (
+            " Check the payment record first (who paid, and for which pledge): money put "
+            f"against the wrong pledge is not noticed later. Then correct the {header}, or add "
+            "the pledge to the Pledges tab."
+        )
+        messages[index] = text
+    return pd.Series(messages, dtype=object).reindex(frame.typed.index)
+
+
+def _funder_named(frame: _TabFrame, index: int, funders: dict[str, str]) -> str | None:
+    """The funder a payment row names: in a Funder column of staff's own, or in its Reference."""
+    raw = frame.raw
+    sheet_row = int(frame.cells.at[index, "sheet_row"])
+    cells = raw.rows[raw.row_numbers.index(sheet_row)]
+    used = set(frame.positions.values())
+    for i, head in enumerate(raw.header):
+        if i in used or head is None or schema.normalise_header(head) != "funder":
+            continue
+        named = str(cells[i]).strip().casefold() if i < len(cells) and cells[i] else ""
+        if named in funders:
+            return funders[named]
+    reference = frame.cells.at[index, "reference"] if "reference" in frame.cells else None
+    if isinstance(reference, str):
+        text = reference.casefold()
+        for folded, name in funders.items():
+            if re.search(rf"\b{re.escape(folded)}\b", text):
+                return name
+    return None
 
 
 def _check_window(frames: dict[str, _TabFrame], settings: Settings) -> None:
@@ -738,8 +902,11 @@ def _secondment_goals(snapshot: Snapshot) -> pd.DataFrame:
 # --- Settings ---------------------------------------------------------------------------------
 
 
-def _settings(frame: _TabFrame | None) -> Settings:
-    """Settings from the Settings tab; a bad or missing value keeps its default."""
+def _settings(frame: _TabFrame | None, rows: dict[str, int] | None = None) -> Settings:
+    """Settings from the Settings tab; a bad or missing value keeps its default.
+
+    ``rows`` is filled with the sheet row of each setting found, for links to it.
+    """
     if frame is None:
         return Settings()
     values: dict[str, object] = {}
@@ -770,6 +937,8 @@ def _settings(frame: _TabFrame | None) -> Settings:
                 name,
             )
             continue
+        if rows is not None:
+            rows.setdefault(setting.key, sheet_row)
         column = schema.Column(
             frame.headers["value"],
             "value",
@@ -850,17 +1019,27 @@ def _settings(frame: _TabFrame | None) -> Settings:
 # --- Alerts -----------------------------------------------------------------------------------
 
 
-def alerts_for(snapshot: Snapshot, as_of: dt.date, titles: dict[str, str]) -> list[Alert]:
-    """What leadership should act on: overdue pledges and milestones, secondments off band."""
+def alerts_for(
+    snapshot: Snapshot, as_of: dt.date, titles: dict[str, str], places: Places | None = None
+) -> list[Alert]:
+    """What leadership should act on: overdue pledges and milestones, secondments off band.
+
+    Each links to the cell to act on (``places``): a pledge's Due by, a milestone's Actual date,
+    the Settings rows that set the band of secondments.
+    """
+    places = places or Places()
     pledges = metrics.overdue_pledges(snapshot, as_of)
     pledges_tab = titles.get("Pledges", "Pledges")
+    due_by = _letter(places, "Pledges", "due_by")
     alerts = [
         Alert(
             AlertCode.OVERDUE_PLEDGE,
             pledges_tab,
             int(row),
             f"{funder}'s pledge {pledge} was due by {due}: {received} of {amount} received, "
-            f"{outstanding} outstanding.",
+            f"{outstanding} outstanding. Chase the payment, or agree a new Due by date and "
+            f"enter it.",
+            cell=f"{due_by}{int(row)}" if due_by else None,
         )
         for row, funder, pledge, due, received, amount, outstanding in zip(
             pledges["sheet_row"],
@@ -876,12 +1055,15 @@ def alerts_for(snapshot: Snapshot, as_of: dt.date, titles: dict[str, str]) -> li
     milestones = metrics.milestone_status(snapshot, as_of)
     milestones = milestones[milestones["state"] == "overdue"]
     milestones_tab = titles.get("Milestones", "Milestones")
+    actual = _letter(places, "Milestones", "actual_date")
     alerts += [
         Alert(
             AlertCode.OVERDUE_MILESTONE,
             milestones_tab,
             int(row),
-            f"'{name}' was planned for {planned} and has no Actual date yet.",
+            f"'{name}' was planned for {planned} and has no Actual date yet. Enter the date it "
+            f"was done, or move its Planned date.",
+            cell=f"{actual}{int(row)}" if actual else None,
         )
         for row, name, planned in zip(
             milestones["sheet_row"],
@@ -890,16 +1072,54 @@ def alerts_for(snapshot: Snapshot, as_of: dt.date, titles: dict[str, str]) -> li
             strict=True,
         )
     ]
-    band = metrics.outside_band(snapshot, as_of)
+    band = _band_alert(snapshot, as_of, titles, places)
     if band is not None:
-        count, low, high = band
-        alerts.append(
-            Alert(
-                AlertCode.SECONDMENTS_OUTSIDE_BAND,
-                titles.get("Secondments", "Secondments"),
-                None,
-                f"{count} secondment{'s' if count != 1 else ''} active on {_uk(as_of)}; "
-                f"the agreed range is {low} to {high}.",
-            )
-        )
+        alerts.append(band)
     return alerts
+
+
+def _letter(places: Places, tab: str, key: str) -> str | None:
+    index = places.columns.get(tab, {}).get(key)
+    return None if index is None else column_letters(index)
+
+
+def _band_alert(
+    snapshot: Snapshot, as_of: dt.date, titles: dict[str, str], places: Places
+) -> Alert | None:
+    """Secondments active on the date outside the Settings band: which ones, and where it is set."""
+    band = metrics.outside_band(snapshot, as_of)
+    if band is None:
+        return None
+    count, low, high = band
+    active = metrics.active_secondments(snapshot, as_of)["secondment_id"].astype(str).tolist()
+    counted = f" ({', '.join(active)})" if active else ""
+    rows = [
+        places.setting_rows[k]
+        for k in ("min_secondments", "max_secondments")
+        if k in places.setting_rows
+    ]
+    settings_tab = titles.get("Settings")
+    if rows and settings_tab:
+        value = _letter(places, "Settings", "value") or "B"
+        cell: str | None = f"{value}{min(rows)}:{value}{max(rows)}" if len(rows) > 1 else None
+        cell = cell or f"{value}{rows[0]}"
+        where = (
+            f"set in the Settings tab, row{'s' * (len(rows) > 1)} "
+            f"{' and '.join(str(r) for r in sorted(rows))}"
+        )
+    else:
+        cell = "A1" if settings_tab else None
+        where = (
+            "the default; to change it, add the rows Minimum concurrent secondments and "
+            f"Maximum concurrent secondments to {'the' if settings_tab else 'a'} Settings tab"
+        )
+    return Alert(
+        AlertCode.SECONDMENTS_OUTSIDE_BAND,
+        titles.get("Secondments", "Secondments"),
+        None,
+        f"{count} secondment{'s' if count != 1 else ''} active on {_uk(as_of)}{counted}, "
+        f"counted from the Start date and End date of rows without errors; the agreed range "
+        f"is {low} to {high} ({where}).",
+        cell=cell,
+        link_tab=settings_tab,
+    )

@@ -38,7 +38,8 @@ class ReportWriter:
         from cii_sheets.sources import google_sources
 
         self.spreadsheets = google_sources(source)
-        self.writes = 0
+        self.writes = 0  # reports written, over every call
+        self.missed = 0  # reports that could not be written in the last call
 
     def __call__(self, outcome: Outcome, now: dt.datetime | None = None) -> None:
         raw, validation = outcome.raw, outcome.validation
@@ -46,6 +47,7 @@ class ReportWriter:
             return
         several = len(raw.infos()) > 1
         failed: list[str] = []
+        self.missed = 0
         for info in raw.infos():
             spreadsheet = next((s for s in self.spreadsheets if s.describe() == info.source), None)
             if spreadsheet is None or info.error is not None:
@@ -58,6 +60,7 @@ class ReportWriter:
                 spreadsheet.client.batch_update(spreadsheet.key, body)
             except Exception as exc:  # one spreadsheet's failure never stops the others'
                 failed.append(f"{info.source}: {exc}")
+                self.missed += 1
                 continue
             self.writes += 1
         if failed:

@@ -193,6 +193,14 @@ def sync_now(source: Any) -> sync.Outcome:
     )
 
 
+def watch_status(url: str) -> dict[str, Any] | None:
+    """The watch's heartbeat (one small row, read on every rerun so it is never stale)."""
+    try:
+        return _store(url).watch_status()
+    except sa.exc.SQLAlchemyError:
+        return None
+
+
 def current() -> Context:
     """The context app.py read for this run (pages call this; it reads again if run alone)."""
     ctx = st.session_state.get("ctx")

@@ -298,6 +298,55 @@ def test_data_quality(sample: dict, monkeypatch: pytest.MonkeyPatch) -> None:
     assert "No source is configured" in texts(at)
 
 
+def test_data_quality_shows_when_the_watch_last_looked(
+    sample: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cii_sheets.watch import Watch
+
+    url = f"sqlite:///{tmp_path / 'watched.sqlite'}"
+    at = app(monkeypatch, url, PAGES["Data quality"])
+    assert "The watch is not running here" in texts(at)
+    watch = Watch(
+        WorkbookSource(sample["workbook"]), url, interval=60, today=lambda: sample["today"]
+    )
+    assert watch.look().state == "synced"  # the store now holds a run; then its heartbeat:
+    store = Store(url)
+    try:
+        looked = dt.datetime.now(dt.UTC)
+        store.record_watch(
+            watch.source.describe(),
+            looked_at=looked,
+            interval_seconds=60,
+            state="unchanged",
+            changed_at=looked,
+            run_id=1,
+        )
+    finally:
+        store.dispose()
+    at = app(monkeypatch, url, PAGES["Data quality"])
+    text = texts(at)
+    assert f"The watch last looked at the spreadsheet at {figs.uk_datetime(looked)}" in text
+    assert "(it looks every 60 s). It last synced a change at" in text
+
+
+def test_watch_line_says_when_it_may_have_stopped_or_failed() -> None:
+    now = dt.datetime(2026, 11, 26, 12, 0, tzinfo=dt.UTC)
+    beat = {
+        "looked_at": dt.datetime(2026, 11, 26, 11, 30),  # naive, as SQLite gives it back: UTC
+        "interval_seconds": 60,
+        "state": "failed",
+        "message": "Could not reach Google (no network)",
+        "changed_at": None,
+        "run_id": None,
+    }
+    line = figs.watch_line(beat, now)
+    assert "26 Nov 2026, 11:30" in line and "That was 30 minutes ago: it may have stopped" in line
+    assert line.endswith("It could not sync: Could not reach Google (no network).")
+    assert figs.watch_line({**beat, "state": "stopped"}, now) == (
+        "The watch stopped at 26 Nov 2026, 11:30."
+    )
+
+
 def test_secondee_names_only_on_the_timeline(sample: dict, monkeypatch: pytest.MonkeyPatch) -> None:
     names = list(sample["snapshot"]["secondments"]["secondee"])
     for page in [None, PAGES["Fundraising"], PAGES["Achievements"], PAGES["Data quality"]]:

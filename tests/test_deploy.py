@@ -128,3 +128,41 @@ def test_the_github_actions_workflow_is_well_formed() -> None:
         _parses(args)
     env = workflow["jobs"]["sync"]["env"]
     assert {"CII_SPREADSHEET", "CII_STORE", "CII_CREDENTIALS"} <= set(env)
+
+
+def test_the_watch_unit_is_well_formed() -> None:
+    from cii_sheets.google_client import Retry
+
+    service = _unit("cii-sheets-watch.service")
+    unit = service["Service"]
+    assert unit["Type"] == "simple"  # it keeps running; the nightly one is a oneshot
+    [args] = _cii_args(unit["ExecStart"])
+    _parses(args)
+    assert args[args.index("watch") - 2 : args.index("watch")] == ["--log-format", "json"]
+    assert float(args[args.index("--interval") + 1]) >= 15
+    assert unit["KillSignal"] == "SIGTERM" and unit["Restart"] == "on-failure"
+    # A sync in progress may spend Google's whole retry budget before it can stop.
+    stop = unit["TimeoutStopSec"]
+    assert stop.endswith("min") and int(stop[:-3]) * 60 > Retry().budget_seconds
+    assert service["Install"]["WantedBy"] == "multi-user.target"
+    # Beside the nightly units, with the same user, folders and hardening.
+    nightly = _unit("cii-sheets-sync.service")["Service"]
+    for key in ("User", "WorkingDirectory", "Environment", "ReadWritePaths", "ProtectSystem"):
+        assert unit[key] == nightly[key], key
+    if shutil.which("systemd-analyze"):
+        checked = subprocess.run(
+            [
+                "systemd-analyze",
+                "verify",
+                "--man=no",
+                str(DEPLOY / "systemd" / "cii-sheets-watch.service"),
+            ],
+            capture_output=True,
+            text=True,
+        )
+        problems = [
+            line
+            for line in checked.stderr.splitlines()
+            if line.strip() and "/opt/cii-sheets" not in line
+        ]
+        assert problems == []

@@ -314,24 +314,27 @@ def test_report_rows_and_links(world: World, tmp_path: Path) -> None:
     ReportWriter(source)(outcome, now=dt.datetime(2019, 6, 30, 7, 5))
 
     sheet = world.fake.sheet("Sync report")
-    assert sheet.frozen == 2
+    assert sheet.frozen == 1
     values = sheet.values()
-    assert values[0][0].startswith("Last sync 30 Jun 2019 07:05")
-    assert "8 errors, 2 warnings, 3 alerts" in values[0][0]
-    assert values[1] == list(report.HEADER)
-    assert len(values) == 2 + len(MESSY_PROBLEMS) + len(MESSY_ALERTS)
+    assert values[0][0].startswith("9 things to fix, as of 30 Jun 2019 (synced 30 Jun 2019 07:05")
+    assert values[1] == ["To fix (9)"]
+    assert values[2] == list(report.HEADER)
+    # three groups, each with a heading and its column names
+    assert len(values) == 1 + 3 * 2 + len(MESSY_PROBLEMS) + len(MESSY_ALERTS)
     cells = report_cells(world)
     pledges_id = world.fake.sheet("Pledges").sheet_id
-    amount = cells[3]  # the second problem: Pledges row 3, 'ten k'
+    amount = cells[3]  # the first thing to fix: Pledges row 3, 'ten k'
     assert [entered(c).get("stringValue") for c in amount[:2]] == ["Error", "Pledges"]
     assert entered(amount[2]) == {"numberValue": 3}
     assert entered(amount[4]) == {"stringValue": "ten k"}
     assert entered(amount[6]) == {
         "formulaValue": f'=HYPERLINK("#gid={pledges_id}&range=C3","Open")'
     }
-    overdue = next(row for row in cells if entered(row[0]).get("stringValue") == "Alert")
+    alerts = [r for r in cells if len(r) > 5 and entered(r[0]).get("stringValue") == "Alert"]
+    overdue = next(r for r in alerts if "P006" in entered(r[5])["stringValue"])
+    assert entered(overdue[0]) == {"stringValue": "Alert"}
     assert "P006" in entered(overdue[5])["stringValue"]
-    assert entered(overdue[6])["formulaValue"].endswith('&range=A9","Open")')
+    assert entered(overdue[6])["formulaValue"].endswith('&range=F9","Open")')  # its Due by
 
 
 def test_an_injected_formula_arrives_as_text(tmp_path: Path) -> None:
@@ -373,7 +376,8 @@ def test_all_clear_and_the_report_shrinks(tmp_path: Path) -> None:
         assert outcome.exit_code == sync.EXIT_OK, problems_of(outcome)
         values = world.fake.sheet("Sync report").values()
         assert values[0][0].startswith("All clear: nothing to fix.")
-        assert len(values) == 2 + len(outcome.validation.alerts if outcome.validation else [])
+        alerts = len(outcome.validation.alerts if outcome.validation else [])
+        assert len(values) == 1 + (2 + alerts if alerts else 0)
         writes = world.fake.requests_of("write")
         assert "updateSheetProperties" in writes[-1].batch[0]  # no second addSheet
 

@@ -354,7 +354,12 @@ def test_link_good(cell: str) -> None:
 )
 def test_link_bad(cell: object) -> None:
     assert_fails(
-        LINK, cell, Code.TYPE_ERROR, "web address starting with https://", "https://www.london"
+        LINK,
+        cell,
+        Code.TYPE_ERROR,
+        "must start with http:// or https://",
+        "leave it empty if there is no link",
+        "https://www.london",
     )
 
 
@@ -390,10 +395,53 @@ def test_blanks_are_not_failures(column: schema.Column) -> None:
 def test_formula_errors(column: schema.Column, cell: str) -> None:
     _, failure = one(column, cell)
     assert failure["code"] == Code.FORMULA_ERROR
-    assert failure["message"] == (
-        f"The formula in this cell has failed ({cell.strip()}). "
-        "Fix the formula or type the value instead."
+    assert failure["message"].startswith(
+        f"This cell shows {cell.strip()}, a formula that no longer works. Type "
     )
+    assert "fix the formula" not in failure["message"].lower()
+    if column.example:  # what to type, with the column's own example
+        assert failure["message"].endswith(f" instead, like {column.example}.")
+
+
+@pytest.mark.parametrize(
+    ("tab", "column", "says"),
+    [
+        ("Payments", schema.PAYMENTS_TAB.column("amount_gbp"), "the amount received in pounds"),
+        ("Pledges", AMOUNT, "the amount pledged in pounds"),
+        ("Pledges", DATE, "the Date pledged as a date (day/month/year)"),
+        ("Secondments", FTE, "the FTE as a share of a full-time post"),
+    ],
+)
+def test_a_failed_formula_says_what_to_type(tab: str, column: schema.Column, says: str) -> None:
+    result = parse_column(pd.Series(["#REF!"], dtype=object), column, column.name, BOOK, tab=tab)
+    assert result.failures.loc[0, "message"] == (
+        f"This cell shows #REF!, a formula that no longer works. Type {says} instead, "
+        f"like {column.example}."
+    )
+
+
+def test_another_currency_says_to_convert_on_the_day() -> None:
+    payment = schema.PAYMENTS_TAB.column("amount_gbp")
+    result = parse_column(pd.Series(["$100"], dtype=object), payment, "Amount", tab="Payments")
+    assert result.failures.loc[0, "message"] == (
+        "Enter the amount in pounds, converted at the rate on the day it was received (ask "
+        "finance if unsure), as a number like 25000. You entered '$100'."
+    )
+
+
+@pytest.mark.parametrize(
+    ("tab", "says"),
+    [
+        ("Pledges", "If the funder has reduced the pledge, enter the new, lower total here"),
+        ("Payments", "If money was refunded, lower the amount of the payment it came from"),
+    ],
+)
+def test_a_negative_amount_says_how_to_record_money_going_back(tab: str, says: str) -> None:
+    column = schema.TAB_BY_NAME[tab].column("amount_gbp")
+    result = parse_column(pd.Series(["-500"], dtype=object), column, "Amount", tab=tab)
+    message = result.failures.loc[0, "message"]
+    assert message.startswith(f"Amount cannot be negative. {says}")
+    assert message.endswith("like 25000. You entered '-500'.") and "  " not in message
 
 
 def test_mixed_column_keeps_the_index() -> None:

@@ -82,29 +82,64 @@ def test_every_sheet_derived_text_is_a_string_and_only_links_are_formulas() -> N
     assert report.problem_row(problem, None)[6] == {}
 
 
-def test_rows_of_the_messy_sheet() -> None:
+def _texts(row: list[dict[str, Any]]) -> list[str]:
+    return [c.get("userEnteredValue", {}).get("stringValue", "") for c in row]
+
+
+def test_rows_of_the_messy_sheet_read_as_a_to_do_list() -> None:
     validation, ids = messy_validation()
     rows = report.report_rows(validation, ids, NOW)
 
-    summary = rows[0][0]["userEnteredValue"]["stringValue"]
-    assert summary.startswith("Last sync 30 Jun 2019 07:05 (BST): 8 errors, 2 warnings, 3 alerts.")
-    assert [c["userEnteredValue"]["stringValue"] for c in rows[1]] == list(report.HEADER)
-    assert all(c["userEnteredFormat"]["textFormat"]["bold"] for c in rows[1])
-    assert len(rows) == 2 + len(MESSY_PROBLEMS) + 3
-    tabs = [r[1]["userEnteredValue"]["stringValue"] for r in rows[2:]]
-    assert tabs[: len(MESSY_PROBLEMS)] == [p[2] for p in MESSY_PROBLEMS]
-    band = rows[-1]  # secondments outside the band: no row, so the link opens the tab's A1
-    assert band[0]["userEnteredValue"]["stringValue"] == "Alert" and band[2] == {}
-    assert band[6]["userEnteredValue"]["formulaValue"].endswith('range=A1","Open")')
+    assert _texts(rows[0]) == ["9 things to fix, as of 30 Jun 2019 (synced 30 Jun 2019 07:05 BST)."]
+    headings = [i for i, r in enumerate(rows) if len(r) > 1 and _texts(r)[1:] == [""] * 6]
+    assert [_texts(rows[i])[0] for i in headings] == [
+        "To fix (9)",
+        "Notes: nothing to fix (1)",
+        "For information: alerts for leadership (3)",
+    ]
+    to_fix, notes, info = headings
+    assert _texts(rows[to_fix + 1]) == list(report.HEADER)
+    assert _texts(rows[info + 1]) == list(report.ALERT_HEADER)
+    assert "What to do" not in _texts(rows[info + 1])
+    # Errors and the warning that asks for a change, by tab then row; the extra column is a note.
+    fixes = [
+        (r[1]["userEnteredValue"]["stringValue"], r[2]["userEnteredValue"]["numberValue"])
+        for r in rows[to_fix + 2 : notes]
+    ]
+    assert fixes == [(p[2], p[3]) for p in MESSY_PROBLEMS if p[4] != "Contact"]
+    assert [_texts(r)[0] for r in rows[notes + 2 : info]] == ["Note"]
+    assert [_texts(r)[0] for r in rows[info + 2 :]] == ["Alert"] * 3
+    # Each group has its own fill, on its heading and on its rows; headings are bold.
+    for heading, group in zip(
+        headings, (report.TO_FIX, report.NOTES, report.FOR_INFORMATION), strict=True
+    ):
+        fmt = rows[heading][0]["userEnteredFormat"]
+        assert fmt["backgroundColor"] == report.FILLS[group] and fmt["textFormat"]["bold"]
+        assert rows[heading + 2][5]["userEnteredFormat"]["backgroundColor"] == report.FILLS[group]
+    assert len({json.dumps(f) for f in report.FILLS.values()}) == 3
 
 
-def test_all_clear_when_nothing_to_fix() -> None:
+def test_all_clear_when_only_notes_and_alerts_are_left() -> None:
     validation, _ = messy_validation()
-    validation.problems.clear()
-    validation.alerts.clear()
+    validation.problems[:] = [p for p in validation.problems if p.is_note]
     line = report.summary_line(validation, NOW)
-    assert line.startswith("All clear: nothing to fix. Last sync 30 Jun 2019 07:05")
-    assert "0 errors, 0 warnings, 0 alerts" in line
+    assert line == (
+        "All clear: nothing to fix. 1 note and 3 alerts for information. "
+        "As of 30 Jun 2019 (synced 30 Jun 2019 07:05 BST)."
+    )
+    validation.problems.clear()
+    validation.alerts[1:] = []
+    assert report.summary_line(validation, NOW).startswith(
+        "All clear: nothing to fix. 1 alert for information."
+    )
+    validation.alerts.clear()
+    assert len(report.report_rows(validation, {}, NOW)) == 1  # the first line alone
+
+
+def test_one_thing_to_fix_is_singular() -> None:
+    validation, _ = messy_validation()
+    validation.problems[:] = [p for p in validation.problems if p.is_note or p.row == 3][:2]
+    assert report.summary_line(validation, NOW).startswith("1 thing to fix, as of 30 Jun 2019")
 
 
 def _ids_in(value: Any) -> set[int]:
@@ -119,7 +154,7 @@ def test_the_batch_creates_the_tab_when_missing_and_touches_nothing_else() -> No
     assert [next(iter(r)) for r in requests] == ["addSheet", "updateCells", "updateCells"]
     props = requests[0]["addSheet"]["properties"]
     assert props["sheetId"] == report.REPORT_SHEET_ID and props["title"] == "Sync report"
-    assert props["gridProperties"]["frozenRowCount"] == 2
+    assert props["gridProperties"]["frozenRowCount"] == 1
     assert props["gridProperties"]["rowCount"] > len(requests[2]["updateCells"]["rows"])
     assert _ids_in(requests) == {report.REPORT_SHEET_ID}
     assert requests[1]["updateCells"]["range"] == {"sheetId": report.REPORT_SHEET_ID}
@@ -140,8 +175,8 @@ def test_the_fixed_id_steps_aside_for_a_tab_that_has_it() -> None:
 
 def test_a_very_long_report_is_cut_with_a_count() -> None:
     validation, ids = messy_validation()
-    one = validation.problems[0]
+    one = validation.problems[1]
     validation.problems[:] = [one] * (report.MAX_ROWS + 7)
     rows = report.report_rows(validation, ids, NOW)
-    assert len(rows) == 2 + report.MAX_ROWS + 1
+    assert len(rows) == 1 + 2 + report.MAX_ROWS + 1  # first line, heading, column names, cut
     assert "and 10 more" in rows[-1][5]["userEnteredValue"]["stringValue"]  # 7 + 3 alerts

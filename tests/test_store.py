@@ -11,6 +11,7 @@ import textwrap
 from collections.abc import Callable
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import sqlalchemy as sa
 from conftest import MESSY_AS_OF, MESSY_FIGURES, MESSY_TABS, write_workbook
@@ -188,3 +189,32 @@ def test_alerts_of_a_stale_tab_come_from_its_last_good_rows(synced: str, tmp_pat
     assert outcome.figures.overdue_gbp == 30_000
     overdue = [(a.code, a.row) for a in outcome.validation.alerts if a.tab == "Pledges"]
     assert overdue == [("overdue-pledge", 9)]
+
+
+def test_a_store_made_when_date_pledged_was_required_takes_expected_pledges_without_one(
+    tmp_path: Path, messy_workbook: Path
+) -> None:
+    url = f"sqlite:///{tmp_path / 'old.sqlite'}"
+    sync.run(WorkbookSource(messy_workbook), url, MESSY_AS_OF)
+    # Rebuild pledges as an older version made it: Date pledged NOT NULL.
+    with sqlite3.connect(tmp_path / "old.sqlite") as db:
+        db.execute("ALTER TABLE pledges RENAME TO pledges_new")
+        db.execute(
+            "CREATE TABLE pledges (sheet_row INTEGER NOT NULL, pledge_id TEXT NOT NULL, "
+            "funder TEXT NOT NULL, amount_gbp NUMERIC(14, 2) NOT NULL, date_pledged DATE NOT "
+            "NULL, due_by DATE, status TEXT NOT NULL, notes TEXT)"
+        )
+        db.execute("INSERT INTO pledges SELECT * FROM pledges_new")
+        db.execute("DROP TABLE pledges_new")
+    tabs = copy.deepcopy(MESSY_TABS)
+    tabs["Pledges"][5][4] = None  # P004, Expected: no Date pledged yet
+    outcome = sync.run(WorkbookSource(write_workbook(tmp_path / "b.xlsx", tabs)), url, MESSY_AS_OF)
+
+    assert outcome.error is None, outcome.error
+    store = Store(url)
+    try:
+        pledges = store.load_snapshot()["pledges"].set_index("pledge_id")
+        assert pledges.loc["P004", "date_pledged"] is pd.NaT
+        assert sorted(pledges.index) == ["P001", "P004", "P006"]
+    finally:
+        store.dispose()

@@ -89,6 +89,7 @@ def main() -> None:
         st.caption(f"Store: {ui.plain(data.display_url(ctx.url))}.")
         if latest["outcome"] == "failed":
             st.error(f"Why it failed: {ui.plain(latest['message'] or 'not recorded')}")
+    st.caption(ui.plain(figs.watch_line(data.watch_status(ctx.url))))
     sync_panel()
 
     if good is None:
