@@ -331,3 +331,32 @@ def test_an_old_store_gains_the_source_columns(tmp_path: Path) -> None:
         assert set(store.problems(outcome.run_id)["source"]) == {f"workbook {book}"}
     finally:
         store.dispose()
+
+
+def test_the_watch_reads_every_spreadsheet_and_writes_each_report_only_on_a_change(
+    worlds: Worlds, tmp_path: Path
+) -> None:
+    from cii_sheets.watch import Watch
+
+    url = f"sqlite:///{tmp_path / 'cii.sqlite'}"
+    seen: list[dict[str, list[str]]] = []
+
+    def wait(seconds: float) -> bool:
+        worlds.clock.sleep(seconds)
+        seen.append(worlds.requests())
+        if len(seen) == 2:  # finance fixes P002's amount ('ten k') between looks 2 and 3
+            worlds.fakes[0].sheet("Pledges").cells[(2, 2)] = {
+                "userEnteredValue": {"numberValue": 10000},
+                "effectiveValue": {"numberValue": 10000},
+            }
+        return len(seen) >= 3
+
+    Watch(worlds.source(), url, interval=60, today=lambda: MESSY_AS_OF, wait=wait).run()
+
+    both = (FINANCE_KEY, PROGRAMME_KEY)
+    # Look 1 syncs (a read and a report each); look 2 is unchanged (a read each, no write);
+    # look 3 sees the fix and writes both reports again.
+    assert [[s[k].count("read") for k in both] for s in seen] == [[1, 1], [2, 2], [3, 3]]
+    assert [[s[k].count("write") for k in both] for s in seen] == [[1, 1], [1, 1], [2, 2]]
+    values = json.dumps(worlds.fakes[0].sheet("Sync report").values())
+    assert "ten k" not in values and "Achievements" not in values
