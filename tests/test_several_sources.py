@@ -12,6 +12,7 @@ import pytest
 from conftest import MESSY_ALERTS, MESSY_AS_OF, MESSY_FIGURES, MESSY_PROBLEMS, MESSY_TABS
 from conftest import write_workbook as write
 from fake_sheets import Worlds, fake_worlds
+from test_dashboard import listen_locally as listen_locally  # autouse: a local viewer
 
 from cii_sheets import cli, config, notify, sheet_setup, sources, sync
 from cii_sheets.sources.several import SeveralSources
@@ -360,3 +361,22 @@ def test_the_watch_reads_every_spreadsheet_and_writes_each_report_only_on_a_chan
     assert [[s[k].count("write") for k in both] for s in seen] == [[1, 1], [1, 1], [2, 2]]
     values = json.dumps(worlds.fakes[0].sheet("Sync report").values())
     assert "ten k" not in values and "Achievements" not in values
+
+
+def test_the_data_quality_page_links_each_problem_into_its_spreadsheet(
+    worlds: Worlds, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from test_dashboard import PAGES, app
+
+    url = f"sqlite:///{tmp_path / 'cii.sqlite'}"
+    assert sync.run(worlds.source(), url, MESSY_AS_OF).run_id == 1
+    at = app(monkeypatch, url, PAGES["Data quality"])
+
+    table = next(d.value for d in at.dataframe if "What to do" in d.value)
+    assert len(table) == len(MESSY_PROBLEMS)
+    for tab, source, link in zip(table["Tab"], table["Source"], table["Cell"], strict=True):
+        key = FINANCE_KEY if tab in FINANCE_TABS else PROGRAMME_KEY
+        fake = worlds.fakes[0 if key == FINANCE_KEY else 1]
+        assert source == f"Google spreadsheet {key}"
+        assert link.startswith(f"https://docs.google.com/spreadsheets/d/{key}/edit#gid=")
+        assert f"#gid={fake.sheet(tab).sheet_id}&" in link
