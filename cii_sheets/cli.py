@@ -188,9 +188,16 @@ def _watch_parser(commands: Any) -> None:
         "its values changed does it validate, store, rewrite the Sync report and notify. "
         "Stops cleanly on Ctrl+C or SIGTERM.",
     )
-    where = command.add_mutually_exclusive_group()
-    where.add_argument("--workbook", type=Path, help="a local .xlsx file")
-    where.add_argument("--spreadsheet", metavar="KEY_OR_URL", help="the Google Spreadsheet")
+    command.add_argument(
+        "--workbook", type=Path, action="append", help="a local .xlsx file (repeatable)"
+    )
+    command.add_argument(
+        "--spreadsheet",
+        metavar="KEY_OR_URL",
+        action="append",
+        help="a Google Spreadsheet (repeatable, and may be mixed with --workbook: each look "
+        "reads every source once)",
+    )
     _credentials_argument(command)
     command.add_argument(
         "--interval",
