@@ -44,6 +44,7 @@ class SourceInfo:
     url: str | None = None
     sheet_ids: dict[str, int] = field(default_factory=dict)  # tab title -> Google tab id
     error: str | None = None  # why it could not be read; None when it was
+    timezone: str | None = None  # a Google spreadsheet's own, for its Sync report's times
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -75,7 +76,7 @@ class RawSpreadsheet:
         if self.parts:
             return list(self.parts)
         ids = {t.title: t.sheet_id for t in self.tabs if t.sheet_id is not None}
-        return [SourceInfo(self.source, self.url, ids)]
+        return [SourceInfo(self.source, self.url, ids, timezone=self.timezone)]
 
 
 class Source(Protocol):

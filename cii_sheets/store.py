@@ -277,7 +277,12 @@ class Store:
                 "--store URL or CII_STORE."
             ) from None
         try:
-            metadata.create_all(self.engine)
+            try:
+                metadata.create_all(self.engine)
+            except sa.exc.OperationalError:
+                # Another process (the watch, "Sync now") made the tables at the same moment:
+                # they are there now, and a second pass finds them.
+                metadata.create_all(self.engine)
             _add_new_columns(self.engine)  # first: the copy below selects every column
             _relax_not_null(self.engine)
         except sa.exc.SQLAlchemyError as exc:

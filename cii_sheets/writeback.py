@@ -54,7 +54,7 @@ class ReportWriter:
                 continue
             part = own_part(validation, info.source) if several else validation
             body = report.sync_report_requests(
-                part, sheet_ids=info.sheet_ids, timezone=raw.timezone, now=now
+                part, sheet_ids=info.sheet_ids, timezone=info.timezone or raw.timezone, now=now
             )
             try:
                 spreadsheet.client.batch_update(spreadsheet.key, body)

@@ -47,7 +47,7 @@ class SeveralSources:
             combined.tabs += raw.tabs
             combined.api_requests += raw.api_requests
             ids = {t.title: t.sheet_id for t in raw.tabs if t.sheet_id is not None}
-            combined.parts.append(SourceInfo(name, raw.url, ids))
+            combined.parts.append(SourceInfo(name, raw.url, ids, timezone=raw.timezone))
             # The first spreadsheet with a time zone and locale gives them for all.
             combined.timezone = combined.timezone or raw.timezone
             combined.locale = combined.locale or raw.locale
