@@ -35,6 +35,7 @@ bench: $(BIN)/cii-sheets
 	$(BIN)/python benchmarks/watch_requests.py
 	$(BIN)/python benchmarks/dashboard.py
 	$(BIN)/python benchmarks/board_pack.py
+	$(BIN)/python benchmarks/giving360.py
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache

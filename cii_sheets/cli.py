@@ -174,6 +174,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     pack.set_defaults(handler=_board_pack)
     _watch_parser(commands)
+    _export_360giving_parser(commands)
     return parser
 
 
@@ -218,6 +219,47 @@ def _watch_parser(commands: Any) -> None:
         "--no-report", action="store_true", help="do not write the Sync report tab back"
     )
     command.set_defaults(handler=_watch)
+
+
+def _export_360giving_parser(commands: Any) -> None:
+    text = "write the Grants tab as 360Giving open data (JSON package and spreadsheet)"
+    command = commands.add_parser(
+        "export-360giving",
+        help=text,
+        description=f"{text[0].upper()}{text[1:]}, checked against the 360Giving Data Standard. "
+        "Reads the last sync from the store unless --workbook or --spreadsheet is given. "
+        "Nothing is written while a grant or a 360Giving setting needs fixing.",
+    )
+    command.add_argument("--out", type=Path, required=True, metavar="DIR", help="folder to write")
+    where = command.add_mutually_exclusive_group()
+    where.add_argument("--store", help="SQLAlchemy URL of the store (default: as for sync)")
+    where.add_argument("--workbook", type=Path, help="read and check a local .xlsx file now")
+    where.add_argument(
+        "--spreadsheet", metavar="KEY_OR_URL", help="read and check the Google Spreadsheet now"
+    )
+    _credentials_argument(command)
+    command.add_argument(
+        "--format",
+        type=_formats,
+        default="json,xlsx",
+        help="json, xlsx or json,xlsx (default: both)",
+    )
+    command.add_argument(
+        "--as-of",
+        type=_date,
+        help="with --workbook or --spreadsheet: the date award dates are checked against "
+        "(default today)",
+    )
+    command.set_defaults(handler=_export_360giving)
+
+
+def _formats(text: str) -> tuple[str, ...]:
+    from cii_sheets.exports.giving360 import FORMATS
+
+    chosen = tuple(dict.fromkeys(part.strip().lower() for part in text.split(",") if part.strip()))
+    if not chosen or not set(chosen) <= set(FORMATS):
+        raise argparse.ArgumentTypeError(f"'{text}' is not json, xlsx or json,xlsx")
+    return chosen
 
 
 def _date(text: str) -> dt.date:
@@ -372,6 +414,24 @@ def _print_look(look: Any) -> None:
 
         line = summary_line(validation, dt.datetime.now().astimezone()).split(" (synced")[0]
         print(f"{stamp} changed, stored as sync run {look.outcome.run_id}: {line}", flush=True)
+
+
+def _export_360giving(args: argparse.Namespace) -> int:
+    from cii_sheets.exports import giving360
+    from cii_sheets.store import Store
+
+    settings = _config(args)
+    if args.workbook or args.spreadsheet:
+        outcome = sync.check(sources.from_config(settings), _as_of(args, settings))
+        if outcome.validation is None:
+            raise CiiSheetsError(outcome.error or "The spreadsheet could not be read.")
+        grants = giving360.from_validation(outcome.validation)
+    else:
+        with Store(settings.store) as store:
+            grants = giving360.from_store(store)
+    result = giving360.export(grants, args.out, args.format)
+    print(giving360.summary(result))
+    return sync.EXIT_OK if result.ok else sync.EXIT_DATA_ERRORS
 
 
 def _init_sheet(args: argparse.Namespace) -> int:

@@ -291,7 +291,7 @@ def figures(
         received_gbp=round(float(snapshot["payments"]["amount_gbp"].sum()), 2),
         outstanding_gbp=round(float(pledges["outstanding_gbp"].sum()), 2),
         overdue_gbp=round(float(pledges.loc[pledges["overdue"], "outstanding_gbp"].sum()), 2),
-        granted_gbp=round(float(snapshot["grants"]["amount_awarded_gbp"].sum()), 2),
+        granted_gbp=round(float(grants_in_pounds(snapshot)["amount_awarded_gbp"].sum()), 2),
         percent_of_target=round(100 * pledged / target, 1) if target else 0.0,
         active_secondments=len(active),
         active_fte=round(float(active["fte"].sum()), 2),
@@ -300,4 +300,44 @@ def figures(
         },
         milestones={s: int(states.get(s, 0)) for s in ("done", "upcoming", "overdue")},
         rows_left_out=dict(rows_left_out or {}),
+    )
+
+
+# --- Grants the fund makes ---------------------------------------------------------------------
+
+
+def grants_in_pounds(snapshot: Snapshot) -> pd.DataFrame:
+    """The grants awarded in pounds (Currency empty or GBP): the only ones added up in £."""
+    grants = snapshot["grants"]
+    currency = grants["currency"].fillna("GBP").astype(str).str.upper()
+    return grants[currency == "GBP"]
+
+
+def granted_by_goal(snapshot: Snapshot) -> pd.DataFrame:
+    """Pounds granted and grants made per goal, every goal listed, in the Goals tab's order."""
+    grants = grants_in_pounds(snapshot)
+    sums = grants.groupby("goal_id")["amount_awarded_gbp"].agg(["sum", "count"])
+    names = snapshot.goal_names()
+    return pd.DataFrame(
+        {
+            "goal_id": list(names),
+            "goal": [f"{gid} {name}" for gid, name in names.items()],
+            "granted_gbp": [round(float(sums["sum"].get(g, 0.0)), 2) for g in names],
+            "grants": [int(sums["count"].get(g, 0)) for g in names],
+        }
+    )
+
+
+def granted_by_recipient(snapshot: Snapshot) -> pd.DataFrame:
+    """Pounds granted and grants made per recipient organisation, largest first."""
+    grants = grants_in_pounds(snapshot)
+    frame = (
+        grants.groupby("recipient_org_name")["amount_awarded_gbp"]
+        .agg(granted_gbp="sum", grants="count")
+        .reset_index()
+        .rename(columns={"recipient_org_name": "recipient"})
+    )
+    frame["granted_gbp"] = frame["granted_gbp"].round(2)
+    return frame.sort_values(["granted_gbp", "recipient"], ascending=[False, True]).reset_index(
+        drop=True
     )

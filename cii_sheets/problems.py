@@ -38,13 +38,22 @@ class Code(StrEnum):
     CONTROL_CHARACTER = "control-character"
     DUPLICATE_TAB = "duplicate-tab"
     PLACEHOLDER = "placeholder"  # e.g. TBC where a value may wait: a note, nothing to fix
+    # Grants as 360Giving open data: the checks 360Giving's own tools make.
+    NEEDED_TO_PUBLISH = "needed-to-publish"  # empty Description, Recipient Org:Identifier...
+    GRANT_IDENTIFIER = "grant-identifier"  # without the prefix, or with spaces or slashes
+    ORGANISATION_IDENTIFIER = "organisation-identifier"  # not in org-id form
+    LONG_TITLE = "long-title"  # over 140 characters
+    FUTURE_AWARD = "future-award"  # Award Date still to come
+    NOT_PUBLISHABLE = "not-publishable"  # the export itself: too many grants, schema failures
     TAB_IN_TWO_SOURCES = "tab-in-two-sources"  # one contract tab in two spreadsheets/workbooks
     SOURCE_UNREADABLE = "source-unreadable"  # the source holding a tab could not be read
 
 
-# Warnings that ask for nothing ("that is fine"): the Sync report lists them as notes, and they
-# never stand in the way of "All clear".
-NOTE_CODES = frozenset({Code.EXTRA_COLUMN, Code.PLACEHOLDER})
+# Warnings that ask for nothing now ("that is fine", or only before the grants are published):
+# the Sync report lists them as notes, and they never stand in the way of "All clear".
+NOTE_CODES = frozenset(
+    {Code.EXTRA_COLUMN, Code.PLACEHOLDER, Code.NEEDED_TO_PUBLISH, Code.LONG_TITLE}
+)
 
 
 class AlertCode(StrEnum):

@@ -58,6 +58,12 @@ SETTINGS_ROWS: tuple[tuple[str, Any], ...] = (
     ("Minimum concurrent secondments", 2),
     ("Maximum concurrent secondments", 5),
     ("Financial year starts", "April"),
+    # For publishing the Grants tab as 360Giving data (Trust for London holds the pooled fund).
+    ("360Giving prefix", "360G-CII"),
+    ("Funding organisation identifier", "GB-CHC-205629"),
+    ("Funding organisation name", "Trust for London"),
+    ("Publisher website", "https://trustforlondon.org.uk/"),
+    ("Licence", "https://creativecommons.org/licenses/by/4.0/"),
 )
 
 FUNDERS_HEADER = ("Funder", "Type", "Notes", "Contact email")
@@ -239,17 +245,20 @@ ACHIEVEMENTS: tuple[tuple[Any, ...], ...] = (
      "Pilot", f"{GLA}/social-contact-programme", None),
 )  # fmt: skip
 
-# 360Giving columns, in the order of schema.GRANTS_TAB
+# 360Giving columns, in the order of schema.GRANTS_TAB; valid to publish as they are. Recipients
+# have internal identifiers on the fund's prefix, as 360Giving advises when no registered number
+# is to hand (the sample invents no charity numbers). Currency is left empty: pounds.
 GRANTS: tuple[tuple[Any, ...], ...] = (
     ("360G-CII-2018-001", "Legal advice in primary schools",
      "Pilot of legal advice for families with insecure immigration status, through primary "
-     "schools", CORAM, None, 45_000, D(2018, 12, 4), D(2019, 1, 7), D(2020, 1, 31), "G2"),
+     "schools", CORAM, "360G-CII-ORG-001", 45_000, D(2018, 12, 4), D(2019, 1, 7),
+     D(2020, 1, 31), "G2", None),
     ("360G-CII-2019-001", "Small grants for welcome groups",
-     "Small grants for groups that welcome newcomers to London", "Migrants Organise", None,
-     30_000, D(2019, 2, 1), D(2019, 3, 1), D(2020, 2, 28), "G3"),
+     "Small grants for groups that welcome newcomers to London", "Migrants Organise",
+     "360G-CII-ORG-002", 30_000, D(2019, 2, 1), D(2019, 3, 1), D(2020, 2, 28), "G3", None),
     ("360G-CII-2022-001", "Young Londoners Forum peer research",
-     "Young people with insecure status research barriers to citizenship", JFKL, None, 25_000,
-     D(2022, 3, 14), "01/04/2022", D(2023, 3, 31), "G2"),
+     "Young people with insecure status research barriers to citizenship", JFKL,
+     "360G-CII-ORG-003", 25_000, D(2022, 3, 14), "01/04/2022", D(2023, 3, 31), "G2", None),
 )  # fmt: skip
 
 

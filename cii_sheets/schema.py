@@ -6,10 +6,14 @@ hard-codes a header, a choice or a table name.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import functools
+import io
 import re
 from dataclasses import dataclass, field
 from enum import StrEnum
+from importlib import resources
 
 
 class Kind(StrEnum):
@@ -113,6 +117,9 @@ MONTHS = (
     "December",
 )
 
+# 360Giving's recommended licence for published grants data (Creative Commons Attribution 4.0).
+OPEN_LICENCE = "https://creativecommons.org/licenses/by/4.0/"
+
 SETTINGS: tuple[Setting, ...] = (
     Setting(
         "Initiative name",
@@ -168,6 +175,47 @@ SETTINGS: tuple[Setting, ...] = (
         "April",
         ("Financial year start",),
         "April",
+    ),
+    # For publishing the Grants tab as 360Giving open data; a blank value means "not set yet".
+    Setting(
+        "360Giving prefix",
+        "giving360_prefix",
+        Kind.TEXT,
+        "",
+        ("360G prefix", "Prefix"),
+        "360G-cii",
+    ),
+    Setting(
+        "Funding organisation identifier",
+        "funding_org_identifier",
+        Kind.TEXT,
+        "",
+        ("Funding Org:Identifier", "Funder identifier"),
+        "GB-CHC-1234567",
+    ),
+    Setting(
+        "Funding organisation name",
+        "funding_org_name",
+        Kind.TEXT,
+        "",
+        ("Funding Org:Name", "Funder name"),
+        "Trust for London",
+    ),
+    Setting(
+        "Publisher website",
+        "publisher_website",
+        Kind.LINK,
+        "",
+        ("Publisher:Website", "Website"),
+        "https://trustforlondon.org.uk/",
+    ),
+    Setting(
+        "Licence",
+        "licence",
+        Kind.LINK,
+        OPEN_LICENCE,
+        ("License",),
+        OPEN_LICENCE,
     ),
 )
 
@@ -482,6 +530,7 @@ GRANTS_TAB = Tab(
             example="30/09/2019",
         ),
         Column("Goal", "goal_id", Kind.GOAL, required=True, example="G2"),
+        Column("Currency", "currency", example="GBP"),  # GBP when empty; ISO 4217 code
     ),
     description="Grants the fund makes outside the GLA, with 360Giving column titles.",
     date_order=(("planned_start_date", "planned_end_date"),),
@@ -599,6 +648,17 @@ FORMULA_ERRORS = frozenset(
         "#CALC!",
     }
 )
+
+
+@functools.cache
+def currency_codes() -> frozenset[str]:
+    """The ISO 4217 codes 360Giving accepts, from the standard's codelist shipped in the package."""
+    text = (
+        resources.files("cii_sheets")
+        .joinpath("standards/360giving/currency.csv")
+        .read_text("utf-8")
+    )
+    return frozenset(row["Code"] for row in csv.DictReader(io.StringIO(text)))
 
 
 def match_tab(title: str) -> Tab | None:

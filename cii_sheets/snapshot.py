@@ -26,6 +26,12 @@ class Settings:
     min_secondments: int = 2
     max_secondments: int = 5
     fy_start_month: int = 4  # April
+    # For publishing grants as 360Giving data; empty until set in the Settings tab.
+    giving360_prefix: str = ""
+    funding_org_identifier: str = ""
+    funding_org_name: str = ""
+    publisher_website: str = ""
+    licence: str = schema.OPEN_LICENCE
 
     def to_dict(self) -> dict[str, object]:
         return {f.name: getattr(self, f.name) for f in fields(self)}

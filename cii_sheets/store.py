@@ -277,13 +277,8 @@ class Store:
                 "--store URL or CII_STORE."
             ) from None
         try:
-            try:
-                metadata.create_all(self.engine)
-            except sa.exc.OperationalError:
-                # Another process (the watch, "Sync now") made the tables at the same moment:
-                # they are there now, and a second pass finds them.
-                metadata.create_all(self.engine)
-            _add_new_columns(self.engine)  # first: the copy below selects every column
+            _create_tables(self.engine)
+            _add_new_columns(self.engine)
             _relax_not_null(self.engine)
         except sa.exc.SQLAlchemyError as exc:
             raise CiiSheetsError(
@@ -572,6 +567,41 @@ class Store:
         return dict(found) if found else None
 
 
+def _create_tables(engine: Engine) -> None:
+    """Make the tables a new store lacks.
+
+    Two processes opening a new store at once (a sync and the dashboard) may both find a table
+    missing and both create it; the loser's CREATE fails with "already exists". Looking again
+    then finds every table, so one retry settles it.
+    """
+    try:
+        metadata.create_all(engine)
+    except sa.exc.SQLAlchemyError:
+        metadata.create_all(engine)
+
+
+def _add_new_columns(engine: Engine) -> None:
+    """Add the columns a newer version defines to a store made by an older one.
+
+    `create_all` makes missing tables but never alters one, so an existing store would refuse
+    every sync. Such as Grants' Currency in a data table, or the source of each tab, problem and
+    alert beside them: each is added as nullable (data tables are rewritten whole by each sync,
+    so it is filled from the next sync on; older runs keep it empty).
+    """
+    inspector = sa.inspect(engine)
+    quote = engine.dialect.identifier_preparer.quote
+    with engine.begin() as conn:
+        for table in metadata.sorted_tables:
+            if not inspector.has_table(table.name):
+                continue
+            have = {c["name"] for c in inspector.get_columns(table.name)}
+            for column in table.columns:
+                if column.name not in have:
+                    kind = column.type.compile(dialect=engine.dialect)
+                    name = f"{quote(column.name)} {kind}"
+                    conn.execute(sa.text(f"ALTER TABLE {quote(table.name)} ADD COLUMN {name}"))
+
+
 def _settings_from_rows(rows: dict[str, str]) -> Settings:
     defaults = Settings()
     values: dict[str, Any] = {}
@@ -588,32 +618,6 @@ def _settings_from_rows(rows: dict[str, str]) -> Settings:
         else:
             values[key] = text
     return Settings(**{**defaults.to_dict(), **values})
-
-
-def _add_new_columns(engine: Engine) -> None:
-    """Add the columns a newer version defines to a store made by an older one.
-
-    Every column added since the first version may be empty, so ``ADD COLUMN`` is enough; the
-    values already stored are kept as they are.
-    """
-    inspector = sa.inspect(engine)
-    preparer = engine.dialect.identifier_preparer
-    for table in metadata.sorted_tables:
-        if not inspector.has_table(table.name):
-            continue
-        have = {c["name"] for c in inspector.get_columns(table.name)}
-        missing = [c for c in table.columns if c.name not in have and c.nullable]
-        if not missing:
-            continue
-        with engine.begin() as conn:
-            for column in missing:
-                kind = column.type.compile(dialect=engine.dialect)
-                conn.execute(
-                    sa.text(
-                        f"ALTER TABLE {preparer.quote(table.name)} "
-                        f"ADD COLUMN {preparer.quote(column.name)} {kind}"
-                    )
-                )
 
 
 def _relax_not_null(engine: Engine) -> None:

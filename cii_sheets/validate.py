@@ -233,6 +233,7 @@ def validate(raw: RawSpreadsheet, as_of: dt.date) -> Validation:
     _check_references(frames, goal_book)
     _check_window(frames, settings)
     _check_status(frames, as_of)
+    _check_grants(frames.get("Grants"), settings, as_of)
 
     snapshot = Snapshot(settings=settings)
     for name, frame in frames.items():
@@ -948,6 +949,8 @@ def _settings(frame: _TabFrame | None, rows: dict[str, int] | None = None) -> Se
             example=setting.example,
         )
         parsed = parse_column(pd.Series([value], dtype=object), column, f"{setting.name} (Value)")
+        if parsed.blank.iloc[0] and setting.default == "":
+            continue  # a 360Giving key left blank: not set yet, which is fine until publishing
         if not parsed.failures.empty or parsed.blank.iloc[0]:
             message = (
                 parsed.failures["message"].iloc[0]
@@ -969,6 +972,9 @@ def _settings(frame: _TabFrame | None, rows: dict[str, int] | None = None) -> Se
             )
             continue
         values[setting.key] = typed_value
+        publishing = _check_publishing_setting(setting.key, str(typed_value))
+        if publishing is not None:
+            frame.add(WARNING, publishing[0], publishing[1], sheet_row, "value", value)
     settings = Settings()
     typed: dict[str, object] = {}
     for key, value in values.items():
@@ -1014,6 +1020,202 @@ def _settings(frame: _TabFrame | None, rows: dict[str, int] | None = None) -> Se
             }  # type: ignore[arg-type]
         )
     return result
+
+
+# --- 360Giving ---------------------------------------------------------------------------------
+
+# The org-id.guide lists UK grant recipients mostly come from, with the form of their numbers.
+# Any other list in the org-id form (country code, list code, number) is accepted unchecked.
+_ORG_ID_FORMS: dict[str, str] = {
+    "GB-CHC": r"\d{6,7}",  # Charity Commission for England and Wales
+    "GB-COH": r"[A-Z0-9]{8}",  # Companies House: 8 characters, like 01234567 or SC123456
+    "GB-SC": r"SC\d{6}",  # Scottish Charity Regulator
+    "GB-NIC": r"\d{5,6}",  # Charity Commission for Northern Ireland
+    "GB-LAE": r"[A-Z]{3,4}",  # local authorities in England
+    "GB-LAS": r"[A-Z]{3,4}",  # local authorities in Scotland
+    "GB-PLA": r"[A-Z]{3,4}",  # principal local authorities in Wales
+    "GB-GOR": r"[A-Z]{1,3}\d+",  # government organisations
+    "GB-EDU": r"\d{6}",  # schools' URNs
+    "GB-UKPRN": r"\d{8}",  # UK register of learning providers
+    "GB-MPR": r"[A-Z0-9]+",  # mutual societies
+    "GB-REV": r"[A-Z0-9]+",  # HMRC-recognised charities
+    "GB-NHS": r"[A-Z0-9]+",
+}
+_ORG_ID_SHAPE = r"[A-Z]{2}-[A-Z0-9]{2,}-\S+"
+_ORG_ID_HELP = (
+    "A charity in England and Wales is GB-CHC- and its number, like GB-CHC-1234567; a company "
+    "is GB-COH- and its 8-character number, like GB-COH-01234567; a Scottish charity is "
+    "GB-SC-SC012345. Find the right one at https://org-id.guide"
+)
+TITLE_LIMIT = 140
+
+
+def org_id_fits(ids: pd.Series, prefix: str = "") -> pd.Series:
+    """True where an organisation identifier is in org-id form (or the publisher's own prefix)."""
+    text = ids.astype("object").astype(str).str.strip()
+    fits = pd.Series(False, index=ids.index)
+    known = pd.Series(False, index=ids.index)
+    for code, number in _ORG_ID_FORMS.items():
+        of_list = text.str.startswith(code + "-")
+        known |= of_list
+        fits |= of_list & text.str.fullmatch(f"{re.escape(code)}-{number}")
+    fits |= ~known & text.str.fullmatch(_ORG_ID_SHAPE) & ~text.str.startswith("GB-")
+    if prefix:  # an internal identifier built on the publisher's 360Giving prefix
+        fits |= text.str.startswith(prefix) & ~text.str.contains(r"\s", regex=True)
+    return fits.fillna(False).astype(bool)
+
+
+def _check_publishing_setting(key: str, value: str) -> tuple[Code, str] | None:
+    """A warning for a 360Giving Settings value in the wrong form, else None."""
+    if key == "giving360_prefix" and not re.fullmatch(r"360G-[A-Za-z0-9-]+", value):
+        return (
+            Code.GRANT_IDENTIFIER,
+            "360Giving prefixes start with 360G- and have no spaces, like 360G-cii. Ask "
+            "360Giving for your prefix (support@threesixtygiving.org) and enter it here.",
+        )
+    if key == "funding_org_identifier" and not org_id_fits(pd.Series([value])).iloc[0]:
+        return (
+            Code.ORGANISATION_IDENTIFIER,
+            f"Funding organisation identifier is not in the form 360Giving expects. "
+            f"{_ORG_ID_HELP}.",
+        )
+    return None
+
+
+def _check_grants(frame: _TabFrame | None, settings: Settings, as_of: dt.date) -> None:
+    """The checks 360Giving's own tools make, so grants can be published as they are."""
+    if frame is None or frame.cells.empty:
+        return
+    _check_currency(frame)
+    _check_needed_to_publish(frame)
+    _check_identifiers(frame, settings.giving360_prefix)
+    _check_grant_values(frame, as_of)
+
+
+def _check_currency(frame: _TabFrame) -> None:
+    """A Currency, when given, is an ISO 4217 code of the standard's list (upper-cased)."""
+    if "currency" not in frame.positions:
+        return
+    codes = frame.typed["currency"].astype("object").str.strip().str.upper()
+    wrong = codes.notna() & ~codes.isin(schema.currency_codes())
+    frame.typed["currency"] = codes.where(~wrong, None)
+    frame.flag(
+        wrong,
+        ERROR,
+        Code.INVALID_CHOICE,
+        "currency",
+        f"Enter the three-letter code of the currency, like GBP for pounds or EUR for euros, "
+        f"or leave {frame.headers['currency']} empty for pounds.",
+    )
+
+
+def _check_needed_to_publish(frame: _TabFrame) -> None:
+    """Description and Recipient Org:Identifier: optional for the figures, needed to publish."""
+    for key, why in (
+        ("description", "a short description of what the grant is for"),
+        ("recipient_org_identifier", "the recipient's organisation identifier"),
+    ):
+        column = schema.GRANTS_TAB.column(key)
+        if key not in frame.positions:
+            frame.add(
+                WARNING,
+                Code.NEEDED_TO_PUBLISH,
+                f"The Grants tab has no '{column.name}' column. 360Giving needs {why} before "
+                f"the grants can be published: add a '{column.name}' column to the header row.",
+                header=column.name,
+            )
+            continue
+        like = f", like {column.example}" if column.example else ""
+        frame.flag(
+            frame.typed[key].isna() & ~frame.bad,
+            WARNING,
+            Code.NEEDED_TO_PUBLISH,
+            key,
+            f"Enter {why}{like}. {frame.headers[key]} is needed before the grants can be "
+            f"published as 360Giving data.",
+            value=pd.Series("", index=frame.typed.index),
+        )
+
+
+def _check_identifiers(frame: _TabFrame, prefix: str) -> None:
+    """Grant identifiers with the prefix and nothing awkward; recipients in org-id form."""
+    typed = frame.typed
+    ids = typed["identifier"].astype("object").astype(str)
+    present = typed["identifier"].notna() & ~frame.bad
+    header = frame.headers["identifier"]
+    example = prefix or "360G-cii"
+    odd = present & ids.str.contains(r"[\s/\\]", regex=True)
+    frame.flag(
+        odd,
+        WARNING,
+        Code.GRANT_IDENTIFIER,
+        "identifier",
+        f"{header} must have no spaces, line breaks or slashes. Use hyphens instead, like "
+        f"{example}-2018-001.",
+    )
+    if prefix:
+        frame.flag(
+            present & ~odd & ~ids.str.startswith(prefix),
+            WARNING,
+            Code.GRANT_IDENTIFIER,
+            "identifier",
+            f"{header} must start with your 360Giving prefix, like {prefix}-001, so that no "
+            f"other funder's grant has the same identifier. The prefix is set in Settings "
+            f"(360Giving prefix).",
+        )
+    if "recipient_org_identifier" in frame.positions:
+        orgs = typed["recipient_org_identifier"]
+        frame.flag(
+            orgs.notna() & ~frame.bad & ~org_id_fits(orgs.fillna(""), prefix),
+            WARNING,
+            Code.ORGANISATION_IDENTIFIER,
+            "recipient_org_identifier",
+            f"{frame.headers['recipient_org_identifier']} is not in the form 360Giving expects. "
+            f"{_ORG_ID_HELP}; or, for an organisation with no registered number, use your "
+            f"360Giving prefix and your own reference, like {example}-ORG-12.",
+        )
+
+
+def _check_grant_values(frame: _TabFrame, as_of: dt.date) -> None:
+    """Titles at most 140 characters, amounts above 0, award dates not still to come."""
+    typed, ok = frame.typed, ~frame.bad
+    lengths = typed["title"].astype("object").astype(str).str.len()
+    long = typed["title"].notna() & ok & (lengths > TITLE_LIMIT)
+    frame.flag(
+        long,
+        WARNING,
+        Code.LONG_TITLE,
+        "title",
+        lengths[long].map(
+            lambda n: (
+                f"{frame.headers['title']} is {n} characters long. 360Giving asks for at most "
+                f"{TITLE_LIMIT}: shorten it, and put the detail in the Description."
+            )
+        ),
+    )
+    frame.flag(
+        (typed["amount_awarded_gbp"] == 0) & ok,
+        ERROR,
+        Code.OUT_OF_RANGE,
+        "amount_awarded_gbp",
+        f"{frame.headers['amount_awarded_gbp']} must be more than 0. Enter the amount awarded, "
+        f"like 20000, or delete the row if the grant was not made.",
+    )
+    awarded = typed["award_date"]
+    future = (awarded > pd.Timestamp(as_of)) & ok
+    frame.flag(
+        future,
+        WARNING,
+        Code.FUTURE_AWARD,
+        "award_date",
+        awarded[future].map(
+            lambda d: (
+                f"{frame.headers['award_date']} is {_uk(d)}, still to come. Enter the date the "
+                f"decision to award the grant was made; a grant not yet awarded cannot be "
+                f"published."
+            )
+        ),
+    )
 
 
 # --- Alerts -----------------------------------------------------------------------------------

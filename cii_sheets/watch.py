@@ -25,8 +25,8 @@ from typing import Any
 
 from cii_sheets import sync
 from cii_sheets.problems import CiiSheetsError
+from cii_sheets.raw import RawSpreadsheet, Source
 from cii_sheets.report import is_report_title
-from cii_sheets.sources import RawSpreadsheet, Source
 from cii_sheets.store import Store
 from cii_sheets.writeback import ReportWriter
 

@@ -182,6 +182,26 @@ def funder_bars(frame: pd.DataFrame) -> alt.Chart:
     )
 
 
+def grant_bars(frame: pd.DataFrame, by: str, goal_labels: Sequence[str] = ()) -> alt.Chart:
+    """Pounds granted per `by` (goal or recipient), largest first; goals keep their colours."""
+    order = list(goal_labels) or list(frame[by])
+    base = alt.Chart(frame).encode(
+        y=alt.Y(f"{by}:N", sort=order, title=None, axis=alt.Axis(labelLimit=260)),
+        x=alt.X("granted_gbp:Q", title=None, axis=alt.Axis(labelExpr=MONEY_AXIS)),
+        tooltip=[
+            alt.Tooltip(f"{by}:N", title=by.capitalize()),
+            money_tooltip("granted_gbp", "Granted (£)"),
+            alt.Tooltip("grants:Q", title="Grants"),
+        ],
+    )
+    bars = (
+        base.mark_bar().encode(color=_goal_colour(goal_labels).legend(None))
+        if goal_labels
+        else base.mark_bar(color=GREEN)
+    )
+    return bars.properties(height=60 + 30 * len(frame))
+
+
 def _pledged_received_colour() -> alt.Color:
     """The same two colours for Pledged and Received on every chart."""
     return alt.Color(

@@ -208,6 +208,30 @@ def test_fundraising_matches_check_and_filters_by_funder(
     assert at.query_params["funder"] in ("Trust for London", ["Trust for London"])
 
 
+def test_fundraising_shows_grants_by_goal_and_by_recipient(
+    sample: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = app(monkeypatch, sample["url"], PAGES["Fundraising"])
+    grants = sample["snapshot"]["grants"]
+    f: metrics.Figures = sample["figures"]
+    page = texts(at)
+    assert f"{len(grants)} grants, {metrics.gbp(f.granted_gbp)} awarded in all" in page
+    tables = [d.value for d in at.dataframe]
+    by_goal = next(t for t in tables if "Goal" in t and "Granted (£)" in t)
+    by_recipient = next(t for t in tables if "Recipient" in t)
+    # Counted here straight from the snapshot's Grants rows.
+    expected_goal = grants.groupby("goal_id")["amount_awarded_gbp"].sum()
+    names = sample["snapshot"].goal_names()
+    for gid, name in names.items():
+        row = by_goal[by_goal["Goal"] == f"{gid} {name}"]
+        assert float(row["Granted (£)"].iloc[0]) == float(expected_goal.get(gid, 0.0))
+    expected_recipient = grants.groupby("recipient_org_name")["amount_awarded_gbp"].sum()
+    assert dict(zip(by_recipient["Recipient"], by_recipient["Granted (£)"], strict=True)) == (
+        expected_recipient.to_dict()
+    )
+    assert by_recipient["Granted (£)"].is_monotonic_decreasing
+
+
 def test_fundraising_financial_year_from_the_url(
     sample: dict, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -23,8 +23,7 @@ import sqlalchemy as sa
 from conftest import MESSY_AS_OF, MESSY_PROBLEMS, MESSY_TABS, write_workbook
 from fake_sheets import FakeClock, cell_data, fake_world
 
-from cii_sheets import cli, sync
-from cii_sheets.locks import lock_path
+from cii_sheets import cli, locks, sync
 from cii_sheets.notify import Notifier
 from cii_sheets.problems import CiiSheetsError
 from cii_sheets.sources.workbook import WorkbookSource
@@ -229,7 +228,7 @@ def test_the_command_stops_cleanly_on_a_signal(tmp_path: Path, sig: signal.Signa
         assert len(store.runs()) == 1
     finally:
         store.dispose()
-    filelock.FileLock(str(lock_path(f"sqlite:///{db}")), timeout=0).acquire()  # released
+    filelock.FileLock(str(locks.lock_path(f"sqlite:///{db}")), timeout=0).acquire()  # released
 
 
 def _heartbeat(db: Path) -> bool:

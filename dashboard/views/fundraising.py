@@ -1,4 +1,4 @@
-"""Fundraising: pace against the target, funders, financial years, pledges and what is overdue."""
+"""Fundraising: pace against the target, funders, financial years, grants made, what is overdue."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import streamlit as st
 
 from cii_sheets import dashboard_figures as figs
 from cii_sheets import metrics
+from cii_sheets.snapshot import Snapshot
 from dashboard import charts, data, filters, ui
 
 TOP_FUNDERS = 20
@@ -107,6 +108,8 @@ def main() -> None:
             label="totals by financial year",
         )
 
+    _grants(snapshot)
+
     st.subheader("Overdue pledges")
     overdue = figs.overdue_table(selection.pledges)
     if overdue.empty:
@@ -122,6 +125,44 @@ def main() -> None:
         ui.table(pledge_rows, "pledges", label="pledges", height=380)
     if payments.empty:
         ui.empty("No payments recorded yet — add them in the Payments tab.")
+
+
+def _grants(snapshot: Snapshot) -> None:
+    """What the fund has granted, by goal and by recipient (all grants: the filters are for
+    pledges and payments)."""
+    st.subheader("Grants made")
+    grants = metrics.grants_in_pounds(snapshot)
+    if grants.empty:
+        st.caption("No grants recorded yet: the fund's own grants go in the Grants tab.")
+        return
+    total = metrics.gbp(float(grants["amount_awarded_gbp"].sum()))
+    others = len(snapshot["grants"]) - len(grants)
+    note = f" ({others} in other currencies not added in)" if others else ""
+    st.caption(f"{len(grants)} grants, {total} awarded in all{note}, whatever the filters above.")
+    by_goal = metrics.granted_by_goal(snapshot)
+    by_recipient = metrics.granted_by_recipient(snapshot)
+    left, right = st.columns(2, gap="large")
+    with left:
+        st.markdown("**Granted by goal**")
+        ui.chart(charts.grant_bars(by_goal, "goal", list(by_goal["goal"])))
+    with right:
+        st.markdown("**Granted by recipient**")
+        shown = by_recipient.head(TOP_FUNDERS)
+        if len(by_recipient) > TOP_FUNDERS:
+            st.caption(f"The {TOP_FUNDERS} largest of {len(by_recipient)} recipients.")
+        ui.chart(charts.grant_bars(shown, "recipient"))
+    with st.expander("Granted by goal and by recipient"):
+        titles = {"granted_gbp": "Granted (£)", "grants": "Grants"}
+        ui.table(
+            ui.titled(by_goal.drop(columns=["goal_id"]), titles | {"goal": "Goal"}),
+            "granted-by-goal",
+            label="grants by goal",
+        )
+        ui.table(
+            ui.titled(by_recipient, titles | {"recipient": "Recipient"}),
+            "granted-by-recipient",
+            label="grants by recipient",
+        )
 
 
 _MONEY_TITLES = {
