@@ -483,10 +483,11 @@ def _finish(outcome: sync.Outcome, args: argparse.Namespace) -> int:
         print(f"cii-sheets: {outcome.error}", file=sys.stderr)
     else:
         print(summary(outcome))
+        kept = "keep their last good copy" if outcome.run_id is not None else "were not checked"
         for failure in outcome.failures:  # a partial run: one line per source not read
             print(
-                f"cii-sheets: could not read {failure.source}, so its tabs keep their last good "
-                f"copy: {failure.reason}",
+                f"cii-sheets: could not read {failure.source}, so its tabs {kept}: "
+                f"{failure.reason}",
                 file=sys.stderr,
             )
     return outcome.exit_code
