@@ -21,14 +21,16 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cii_sheets import sync
 from cii_sheets.problems import CiiSheetsError
 from cii_sheets.raw import RawSpreadsheet, Source
 from cii_sheets.report import is_report_title
-from cii_sheets.store import Store
 from cii_sheets.writeback import ReportWriter
+
+if TYPE_CHECKING:  # imported by `run`: the command line builds its parser from this module
+    from cii_sheets.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -134,6 +136,8 @@ class Watch:
             self.interval,
             extra={"event": "watch.started", "interval_seconds": self.interval},
         )
+        from cii_sheets.store import Store
+
         heartbeat = Store(self.store_url)
         try:
             while not self.stopping:
