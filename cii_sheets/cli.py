@@ -15,6 +15,7 @@ from typing import Any
 
 from cii_sheets import __version__, config, logs, metrics, sources, sync
 from cii_sheets.problems import CiiSheetsError, Problem
+from cii_sheets.report import to_fix_counts
 
 log = logging.getLogger("cii_sheets")
 
@@ -534,8 +535,7 @@ def summary(outcome: sync.Outcome) -> str:
     to_fix = [p for p in validation.problems if not p.is_note]
     notes = [p for p in validation.problems if p.is_note]
     if to_fix:
-        warnings = len(to_fix) - len(validation.errors)
-        lines += ["", f"To fix: {len(validation.errors)} error(s), {warnings} warning(s)"]
+        lines += ["", f"To fix ({len(to_fix)}): {to_fix_counts(validation)}"]
         lines += _by_tab(to_fix, several)
     else:
         lines += ["", "All clear: nothing to fix."]

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from cii_sheets import metrics
-from cii_sheets.report import report_sheet_id
+from cii_sheets.report import plural, report_sheet_id, to_fix_counts
 from cii_sheets.store import Store
 
 if TYPE_CHECKING:
@@ -77,11 +77,14 @@ def digest(
     several = outcome.raw is not None and len(outcome.raw.infos()) > 1
     failures = outcome.failures
     changed = bool(new or fixed or alerts_now != alerts_before or failures)
-    errors, warnings = len(validation.errors), len(validation.warnings)
+    to_fix = sum(not p.is_note for p in validation.problems)
+    notes = len(validation.problems) - to_fix
     title = (
-        f"CII Sheets: {errors} error(s) to fix, {len(new)} new, {len(fixed)} fixed"
-        if errors
-        else f"CII Sheets: all clear ({warnings} warning(s))"
+        f"CII Sheets: {plural(to_fix, 'thing')} to fix, {len(new)} new, {len(fixed)} fixed"
+        if to_fix
+        else f"CII Sheets: all clear ({plural(notes, 'note')} for information)"
+        if notes
+        else "CII Sheets: all clear"
     )
     lines: list[str] = [
         f"Could not read {f.source}, so its tabs keep their last good copy: {f.reason}"
@@ -95,7 +98,7 @@ def digest(
         lines += ["Fixed since the last sync:", *_by_tab(fixed, several), ""]
     if not new and not fixed:
         lines += ["No problems new or fixed since the last sync.", ""]
-    lines.append(f"Still to fix in all: {errors} error(s), {warnings} warning(s).")
+    lines.append(f"Still to fix in all: {to_fix_counts(validation)}.")
     if report_link:
         lines.append(f"The Sync report lists each one with a link to its cell: {report_link}")
     else:

@@ -112,8 +112,17 @@ FILLS = {
 }
 
 
-def _plural(count: int, word: str) -> str:
+def plural(count: int, word: str) -> str:
+    """ "1 note", "3 notes": counts in words a reader would use, never "note(s)"."""
     return f"{count} {word}{'s' * (count != 1)}"
+
+
+def to_fix_counts(validation: Validation) -> str:
+    """What is to fix, in words: "5 errors and 1 warning"; "nothing" when all is clear."""
+    to_fix = [p for p in validation.problems if not p.is_note]
+    errors = sum(p.severity is Severity.ERROR for p in to_fix)
+    parts = [plural(n, w) for n, w in ((errors, "error"), (len(to_fix) - errors, "warning")) if n]
+    return " and ".join(parts) or "nothing"
 
 
 def summary_line(validation: Validation, now: dt.datetime) -> str:
@@ -124,9 +133,9 @@ def summary_line(validation: Validation, now: dt.datetime) -> str:
     as_of = f"{validation.as_of.day} {validation.as_of:%b %Y}"
     when = f"synced {now.day} {now:%b %Y %H:%M} {now.tzname() or DEFAULT_TIMEZONE}"
     if to_fix:
-        line = f"{_plural(len(to_fix), 'thing')} to fix, as of {as_of} ({when})."
+        line = f"{plural(len(to_fix), 'thing')} to fix, as of {as_of} ({when})."
     else:
-        extra = [_plural(n, w) for n, w in ((notes, "note"), (alerts, "alert")) if n]
+        extra = [plural(n, w) for n, w in ((notes, "note"), (alerts, "alert")) if n]
         info = f" {' and '.join(extra)} for information." if extra else ""
         line = f"All clear: nothing to fix.{info} As of {as_of} ({when})."
     if validation.stale_tabs:

@@ -129,7 +129,7 @@ def test_sync_from_a_config_file_notifies_and_logs_json(tmp_path: Path) -> None:
         "sync.stored",
         "notify.sent",
     ]
-    assert len(receiver.bodies) == 1 and "error(s) to fix" in str(receiver.bodies[0]["title"])
+    assert len(receiver.bodies) == 1 and "things to fix" in str(receiver.bodies[0]["title"])
 
 
 def test_config_command_masks_secrets_and_names_origins(tmp_path: Path) -> None:
