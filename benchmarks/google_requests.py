@@ -36,7 +36,9 @@ from conftest import MESSY_AS_OF, MESSY_TABS
 from fake_sheets import World, fake_world
 
 from cii_sheets import sync
-from cii_sheets.sources.google import load_credentials, parse_json, to_raw_tabs
+from cii_sheets.google_client import load_credentials, parse_json
+from cii_sheets.sources.google import to_raw_tabs
+from cii_sheets.writeback import ReportWriter
 
 ROWS = 100_000
 NAMES = {
@@ -60,7 +62,10 @@ def this_project(tmp: Path) -> tuple[int, int, list[str]]:
         world.fake.add_tab("Sync report", [["old report"]])
         source = world.source()
         outcome = sync.run(
-            source, f"sqlite:///{tmp / 'a.sqlite'}", MESSY_AS_OF, after_store=(source.write_report,)
+            source,
+            f"sqlite:///{tmp / 'a.sqlite'}",
+            MESSY_AS_OF,
+            after_store=(ReportWriter(source),),
         )
         assert outcome.error is None, outcome.error
         api, tokens = count(world, 0)

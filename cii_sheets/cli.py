@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from cii_sheets import __version__, config, logs, metrics, sources, sync
-from cii_sheets.notify import Notifier
 from cii_sheets.problems import CiiSheetsError, Problem
 from cii_sheets.report import to_fix_counts
 
@@ -90,6 +89,12 @@ def _parser() -> argparse.ArgumentParser:
     init_sheet.add_argument(
         "--spreadsheet", metavar="KEY_OR_URL", help="default: `spreadsheet` in the configuration"
     )
+    init_sheet.add_argument(
+        "--tabs",
+        metavar="TAB,TAB",
+        help="only the tabs this spreadsheet should hold, like Pledges,Payments,Funders "
+        "(default: every contract tab)",
+    )
     _credentials_argument(init_sheet)
     init_sheet.set_defaults(handler=_init_sheet)
 
@@ -98,14 +103,18 @@ def _parser() -> argparse.ArgumentParser:
         ("sync", _sync, "validate the spreadsheet and store a snapshot for the dashboard"),
     ):
         command = commands.add_parser(name, help=text, description=text)
-        where = command.add_mutually_exclusive_group()
-        where.add_argument(
-            "--workbook", type=Path, help="a local .xlsx file (default: from the configuration)"
+        command.add_argument(
+            "--workbook",
+            type=Path,
+            action="append",
+            help="a local .xlsx file (repeatable, and may be mixed with --spreadsheet: each tab "
+            "is read from the source that has it; default: from the configuration)",
         )
-        where.add_argument(
+        command.add_argument(
             "--spreadsheet",
             metavar="KEY_OR_URL",
-            help="the Google Spreadsheet: its address from the browser, or its key",
+            action="append",
+            help="a Google Spreadsheet: its address from the browser, or its key (repeatable)",
         )
         _credentials_argument(command)
         command.add_argument(
@@ -181,9 +190,16 @@ def _watch_parser(commands: Any) -> None:
         "its values changed does it validate, store, rewrite the Sync report and notify. "
         "Stops cleanly on Ctrl+C or SIGTERM.",
     )
-    where = command.add_mutually_exclusive_group()
-    where.add_argument("--workbook", type=Path, help="a local .xlsx file")
-    where.add_argument("--spreadsheet", metavar="KEY_OR_URL", help="the Google Spreadsheet")
+    command.add_argument(
+        "--workbook", type=Path, action="append", help="a local .xlsx file (repeatable)"
+    )
+    command.add_argument(
+        "--spreadsheet",
+        metavar="KEY_OR_URL",
+        action="append",
+        help="a Google Spreadsheet (repeatable, and may be mixed with --workbook: each look "
+        "reads every source once)",
+    )
     _credentials_argument(command)
     command.add_argument(
         "--interval",
@@ -272,11 +288,15 @@ def _config(args: argparse.Namespace) -> config.Config:
     }
     flags["notify_always"] = getattr(args, "notify_always", False) or None
     settings = config.load(args.config, flags={k: v for k, v in flags.items() if v is not None})
-    # A source given on the command line replaces the configured one, not joins it.
-    if getattr(args, "workbook", None):
-        settings = replace(settings, spreadsheet=None)
-    elif getattr(args, "spreadsheet", None):
-        settings = replace(settings, workbook=None)
+    # Sources given on the command line replace the configured ones, not join them.
+    given = {name: flags[name] for name in ("workbook", "spreadsheet") if flags[name]}
+    if given:
+        settings = replace(
+            settings,
+            workbook=settings.workbook if "workbook" in given else (),
+            spreadsheet=settings.spreadsheet if "spreadsheet" in given else (),
+            sources=(),
+        )
     return settings
 
 
@@ -333,10 +353,12 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _sync(args: argparse.Namespace) -> int:
+    from cii_sheets.notify import Notifier
+    from cii_sheets.writeback import report_steps
+
     settings = _config(args)
     source = sources.from_config(settings)
-    write_report = getattr(source, "write_report", None)
-    after = (write_report,) if write_report is not None and not args.no_report else ()
+    after = report_steps(source, enabled=not args.no_report)
     notifier = Notifier(settings.notify, always=settings.notify_always)
     outcome = sync.run(
         source,
@@ -351,6 +373,7 @@ def _sync(args: argparse.Namespace) -> int:
 def _watch(args: argparse.Namespace) -> int:
     import signal
 
+    from cii_sheets.notify import Notifier
     from cii_sheets.watch import Watch
 
     settings = _config(args)
@@ -413,20 +436,29 @@ def _export_360giving(args: argparse.Namespace) -> int:
 
 
 def _init_sheet(args: argparse.Namespace) -> int:
-    from cii_sheets.sources.google import GoogleSource
+    from cii_sheets.google_client import SHEET_URL, SheetsClient, spreadsheet_key
+    from cii_sheets.sheet_setup import set_up, tab_names
 
     settings = _config(args)
-    if not settings.spreadsheet:
+    spreadsheets = [where for kind, where in settings.source_entries() if kind == "spreadsheet"]
+    if not spreadsheets:
         raise CiiSheetsError(
             "Which spreadsheet? Give --spreadsheet, or set `spreadsheet` in the configuration."
         )
-    source = GoogleSource(settings.spreadsheet, settings.credentials)
-    changes = source.init_sheet()
+    if len(spreadsheets) > 1:
+        raise CiiSheetsError(
+            f"{len(spreadsheets)} spreadsheets are configured; set them up one at a time, each "
+            "with the tabs it should hold: --spreadsheet KEY_OR_URL --tabs Pledges,Payments."
+        )
+    tabs = tab_names(args.tabs) if args.tabs else None
+    key = spreadsheet_key(spreadsheets[0])
+    url = SHEET_URL.format(key=key)
+    changes = set_up(SheetsClient(settings.credentials), key, tabs)
     if changes:
-        print(f"Set up {source.url}:")
+        print(f"Set up {url}:")
         print("\n".join(f"  {line}" for line in changes))
     else:
-        print(f"{source.url} is already set up: nothing to change.")
+        print(f"{url} is already set up: nothing to change.")
     return sync.EXIT_OK
 
 
@@ -452,6 +484,13 @@ def _finish(outcome: sync.Outcome, args: argparse.Namespace) -> int:
         print(f"cii-sheets: {outcome.error}", file=sys.stderr)
     else:
         print(summary(outcome))
+        kept = "keep their last good copy" if outcome.run_id is not None else "were not checked"
+        for failure in outcome.failures:  # a partial run: one line per source not read
+            print(
+                f"cii-sheets: could not read {failure.source}, so its tabs {kept}: "
+                f"{failure.reason}",
+                file=sys.stderr,
+            )
     return outcome.exit_code
 
 
@@ -463,6 +502,7 @@ def as_json(outcome: sync.Outcome) -> dict[str, Any]:
     body: dict[str, Any] = {
         "ok": outcome.exit_code == sync.EXIT_OK,
         "source": outcome.source,
+        "sources": [i.to_dict() for i in outcome.raw.infos()] if outcome.raw else [],
         "as_of": outcome.as_of.isoformat(),
         "counts": {
             "errors": len(validation.errors) if validation else 0,
@@ -487,17 +527,20 @@ def summary(outcome: sync.Outcome) -> str:
     lines = [f"CII Sheets: {outcome.source}, as of {_uk(outcome.as_of)}"]
     validation, figures = outcome.validation, outcome.figures
     assert validation is not None and figures is not None
+    for failure in outcome.failures:
+        lines.append(f"Could not read {failure.source}: {failure.reason}")
     lines += ["", "Figures (rows with errors are left out)", *_figure_lines(figures)]
+    several = outcome.raw is not None and len(outcome.raw.infos()) > 1
     # As the Sync report reads: things to fix, then notes (warnings that ask for nothing).
     to_fix = [p for p in validation.problems if not p.is_note]
     notes = [p for p in validation.problems if p.is_note]
     if to_fix:
         lines += ["", f"To fix ({len(to_fix)}): {to_fix_counts(validation)}"]
-        lines += _by_tab(to_fix)
+        lines += _by_tab(to_fix, several)
     else:
         lines += ["", "All clear: nothing to fix."]
     if notes:
-        lines += ["", f"Notes: nothing to fix ({len(notes)})", *_by_tab(notes)]
+        lines += ["", f"Notes: nothing to fix ({len(notes)})", *_by_tab(notes, several)]
     if validation.alerts:
         lines += ["", f"Alerts for leadership: {len(validation.alerts)}"]
         lines += [
@@ -510,10 +553,11 @@ def summary(outcome: sync.Outcome) -> str:
     return "\n".join(lines)
 
 
-def _by_tab(problems: list[Problem]) -> list[str]:
+def _by_tab(problems: list[Problem], several: bool = False) -> list[str]:
+    """Problems grouped by tab; with several sources, each tab says which source holds it."""
     lines = []
-    for tab, items in groupby(problems, key=lambda p: p.tab):
-        lines.append(f"  {tab}")
+    for (tab, source), items in groupby(problems, key=lambda p: (p.tab, p.source)):
+        lines.append(f"  {tab} ({source})" if several and source else f"  {tab}")
         for p in items:
             place = ", ".join(
                 part for part in (f"row {p.row}" if p.row else "", p.column or "") if part

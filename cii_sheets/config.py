@@ -15,8 +15,6 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import sqlalchemy as sa
-
 from cii_sheets import allowlist
 from cii_sheets.problems import CiiSheetsError
 
@@ -35,8 +33,13 @@ class Key:
 
 
 KEYS: dict[str, Key] = {
-    "workbook": Key("CII_WORKBOOK", str, "a local .xlsx workbook to read"),
-    "spreadsheet": Key("CII_SPREADSHEET", str, "the Google Spreadsheet's address or key"),
+    "workbook": Key("CII_WORKBOOK", list, "local .xlsx workbooks to read (one or several)"),
+    "spreadsheet": Key(
+        "CII_SPREADSHEET", list, "Google Spreadsheets' addresses or keys (one or several)"
+    ),
+    "sources": Key(
+        "CII_SOURCES", list, "spreadsheets and workbooks read together, each with its own tabs"
+    ),
     "credentials": Key("CII_CREDENTIALS", str, "path of the Google service-account key file"),
     "store": Key("CII_STORE", str, "SQLAlchemy URL of the snapshot store"),
     "notify": Key("CII_NOTIFY", list, "apprise URLs to send digests to"),
@@ -59,8 +62,9 @@ KEYS: dict[str, Key] = {
 class Config:
     """The effective configuration."""
 
-    workbook: str | None = None
-    spreadsheet: str | None = None
+    workbook: tuple[str, ...] = ()
+    spreadsheet: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
     credentials: str | None = None
     store: str = DEFAULT_STORE
     notify: tuple[str, ...] = ()
@@ -77,6 +81,17 @@ class Config:
         return allowlist.admits(
             claims, self.allowed_emails, self.allowed_domains, self.allowed_tenants
         )
+
+    def source_entries(self) -> list[tuple[str, str]]:
+        """Every source to read as (kind, where), kind "spreadsheet" or "workbook", in order.
+
+        ``sources`` entries come first, then ``spreadsheet`` and ``workbook``; the same one
+        given twice is read once.
+        """
+        entries = [(source_kind(e), e) for e in self.sources]
+        entries += [("spreadsheet", e) for e in self.spreadsheet]
+        entries += [("workbook", e) for e in self.workbook]
+        return list(dict.fromkeys(entries))
 
     def masked(self) -> dict[str, tuple[str, str]]:
         """key -> (value with secrets masked, where it came from), for `cii-sheets config`."""
@@ -136,6 +151,14 @@ def load(
     return loaded
 
 
+def source_kind(entry: str) -> str:
+    """Whether a ``sources`` entry names a workbook (an .xlsx path) or a Google spreadsheet."""
+    text = entry.strip()
+    if text.lower().endswith((".xlsx", ".xlsm")) or Path(text).is_file():
+        return "workbook"
+    return "spreadsheet"
+
+
 def _file(path: str | Path | None, environ: Mapping[str, str]) -> Path | None:
     if path is not None or environ.get("CII_CONFIG"):
         chosen = Path(path or environ["CII_CONFIG"])
@@ -167,9 +190,9 @@ def _read_file(path: Path) -> dict[str, Any]:
 def _typed(name: str, value: Any, where: str) -> Any:
     kind = KEYS[name].kind
     if kind is list:
-        items = [value] if isinstance(value, str) else value
-        if isinstance(items, list | tuple) and all(isinstance(i, str) for i in items):
-            return tuple(i for i in items if i)
+        items = [value] if isinstance(value, str | Path) else value
+        if isinstance(items, list | tuple) and all(isinstance(i, str | Path) for i in items):
+            return tuple(str(i) for i in items if str(i))
         raise CiiSheetsError(f'{where}: \'{name}\' must be a list of text, like ["a", "b"].')
     if kind is bool:
         if isinstance(value, bool):
@@ -203,8 +226,12 @@ def _allow_list(name: str, entries: tuple[str, ...], where: str) -> tuple[str, .
 
 def _from_env(name: str, text: str) -> Any:
     kind = KEYS[name].kind
+    if name == "workbook" and Path(text.strip()).is_file():
+        return (text.strip(),)  # one path that holds spaces
+    if name in ("notify", "workbook", "spreadsheet", "sources"):
+        return tuple(text.split())  # space-separated: a URL or a path may hold a comma
     if kind is list:
-        return tuple(text.replace(",", " ").split()) if name != "notify" else tuple(text.split())
+        return tuple(text.replace(",", " ").split())
     if kind is bool:
         if text.strip().lower() in {"1", "true", "yes", "on"}:
             return True
@@ -218,6 +245,8 @@ def _mask(name: str, value: Any) -> str:
     if value is None or value == ():
         return "(not set)"
     if name == "store":
+        import sqlalchemy as sa  # here: only `cii-sheets config` shows the store's address
+
         try:
             return sa.engine.make_url(str(value)).render_as_string(hide_password=True)
         except sa.exc.ArgumentError:

@@ -589,15 +589,31 @@ def rows_left_out(tabs: pd.DataFrame) -> dict[str, int]:
 
 
 def problem_table(problems: pd.DataFrame, run: dict[str, Any] | None) -> pd.DataFrame:
-    """Problems of a run, with a link to the cell when the source is a Google spreadsheet."""
+    """Problems of a run, with a link to the cell when its tab is in a Google spreadsheet.
+
+    With several sources, each problem links into the spreadsheet holding its tab, and a
+    Source column says which that is.
+    """
     cols = ["severity", "tab", "row", "column", "value", "message"]
-    frame = problems.reindex(columns=[*cols, "cell"]).copy()
-    url = (run or {}).get("spreadsheet_url")
-    sheet_ids = json.loads((run or {}).get("sheet_ids") or "{}")
+    frame = problems.reindex(columns=[*cols, "cell", "source"]).copy()
+    parts = json.loads((run or {}).get("sources") or "[]")
+    if not parts:  # one source: the run's own address and tab ids
+        parts = [
+            {
+                "source": None,
+                "url": (run or {}).get("spreadsheet_url"),
+                "sheet_ids": json.loads((run or {}).get("sheet_ids") or "{}"),
+            }
+        ]
     frame["link"] = None
-    if url and sheet_ids:
+    for part in parts:
+        url, sheet_ids = part.get("url"), part.get("sheet_ids") or {}
+        if not url or not sheet_ids:
+            continue
         gid = frame["tab"].map(sheet_ids)
         has = gid.notna()
+        if part.get("source") is not None:
+            has &= frame["source"] == part["source"]
         base = str(url).split("#")[0]
         frame.loc[has, "link"] = (
             base
@@ -608,6 +624,8 @@ def problem_table(problems: pd.DataFrame, run: dict[str, Any] | None) -> pd.Data
     order = {"error": 0, "warning": 1}
     frame = frame.assign(_o=frame["severity"].map(order).fillna(2))
     frame = frame.sort_values(["_o", "tab", "row"], kind="stable").drop(columns=["_o", "cell"])
+    if len(parts) < 2:
+        frame = frame.drop(columns=["source"])
     frame["row"] = frame["row"].astype("Int64")
     return frame.reset_index(drop=True)
 

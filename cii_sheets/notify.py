@@ -74,7 +74,9 @@ def digest(
             previous_alerts["code"], previous_alerts["tab"], previous_alerts["message"], strict=True
         )
     )
-    changed = bool(new or fixed or alerts_now != alerts_before)
+    several = outcome.raw is not None and len(outcome.raw.infos()) > 1
+    failures = outcome.failures
+    changed = bool(new or fixed or alerts_now != alerts_before or failures)
     to_fix = sum(not p.is_note for p in validation.problems)
     notes = len(validation.problems) - to_fix
     title = (
@@ -84,11 +86,16 @@ def digest(
         if notes
         else "CII Sheets: all clear"
     )
-    lines: list[str] = []
+    lines: list[str] = [
+        f"Could not read {f.source}, so its tabs keep their last good copy: {f.reason}"
+        for f in failures
+    ]
+    if failures:
+        lines.append("")
     if new:
-        lines += ["New since the last sync:", *_by_tab(new), ""]
+        lines += ["New since the last sync:", *_by_tab(new, several), ""]
     if fixed:
-        lines += ["Fixed since the last sync:", *_by_tab(fixed), ""]
+        lines += ["Fixed since the last sync:", *_by_tab(fixed, several), ""]
     if not new and not fixed:
         lines += ["No problems new or fixed since the last sync.", ""]
     lines.append(f"Still to fix in all: {to_fix_counts(validation)}.")
@@ -124,11 +131,15 @@ def _difference(
     return new, fixed
 
 
-def _by_tab(problems: list[dict[str, object]]) -> list[str]:
+def _by_tab(problems: list[dict[str, object]], several: bool = False) -> list[str]:
+    """Problems grouped by tab; with several sources, each tab says which source holds it."""
     lines = []
-    ordered = sorted(problems, key=lambda p: (str(p["tab"]), int(p["row"] or 0)))  # type: ignore[call-overload]
-    for tab, items in groupby(ordered, key=lambda p: p["tab"]):
-        lines.append(f"{tab}:")
+    ordered = sorted(
+        problems,
+        key=lambda p: (str(p.get("source") or ""), str(p["tab"]), int(p["row"] or 0)),  # type: ignore[call-overload]
+    )
+    for (tab, source), items in groupby(ordered, key=lambda p: (p["tab"], p.get("source"))):
+        lines.append(f"{tab} ({source}):" if several and source else f"{tab}:")
         for p in items:
             where = ", ".join(
                 x for x in (f"row {p['row']}" if p["row"] else "", str(p["column"] or "")) if x
@@ -220,7 +231,18 @@ class Notifier:
 
 
 def report_link(run: dict[str, object]) -> str | None:
-    """Where staff read the Sync report: the spreadsheet's address, opened at that tab."""
+    """Where staff read the Sync report: the spreadsheet's address, opened at that tab.
+
+    With several spreadsheets, each one's report, separated by "; ".
+    """
+    parts = json.loads(str(run.get("sources") or "[]"))
+    if parts:
+        links = [
+            report_link({"spreadsheet_url": p["url"], "sheet_ids": json.dumps(p["sheet_ids"])})
+            for p in parts
+            if p.get("url") and p.get("error") is None
+        ]
+        return "; ".join(link for link in links if link) or None
     url = run.get("spreadsheet_url")
     if not url:
         return None

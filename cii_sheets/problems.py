@@ -45,6 +45,8 @@ class Code(StrEnum):
     LONG_TITLE = "long-title"  # over 140 characters
     FUTURE_AWARD = "future-award"  # Award Date still to come
     NOT_PUBLISHABLE = "not-publishable"  # the export itself: too many grants, schema failures
+    TAB_IN_TWO_SOURCES = "tab-in-two-sources"  # one contract tab in two spreadsheets/workbooks
+    SOURCE_UNREADABLE = "source-unreadable"  # the source holding a tab could not be read
 
 
 # Warnings that ask for nothing now ("that is fine", or only before the grants are published):
@@ -83,6 +85,8 @@ class Problem:
     message: str
     # The cell's A1 address ("C5") in the tab, for links; not part of the JSON contract.
     cell: str | None = field(default=None, compare=False)
+    # Which source (spreadsheet or workbook) holds the tab; None for a tab in none of them.
+    source: str | None = field(default=None, compare=False)
 
     @property
     def is_note(self) -> bool:
@@ -109,9 +113,16 @@ class Alert:
     # when that is not ``tab`` (the band alert links to the Settings rows). Not in the JSON.
     cell: str | None = field(default=None, compare=False)
     link_tab: str | None = field(default=None, compare=False)
+    source: str | None = field(default=None, compare=False)  # which source holds the tab
 
     def to_dict(self) -> dict[str, Any]:
-        return {"code": str(self.code), "tab": self.tab, "row": self.row, "message": self.message}
+        return {
+            "code": str(self.code),
+            "tab": self.tab,
+            "row": self.row,
+            "message": self.message,
+            "source": self.source,
+        }
 
 
 def column_letters(index: int) -> str:

@@ -1,25 +1,31 @@
-"""``init-sheet``: plan the requests that give the Google Spreadsheet the contract's shape.
+"""``init-sheet``: plan the requests that give a Google Spreadsheet the contract's shape.
 
-Pure: from one ``spreadsheets.get`` answer (``READ_FIELDS``) to the list of batchUpdate
-requests still needed, so a second run plans nothing. What it does, from ``schema`` alone:
-missing contract tabs are created with their header row (Goals and Settings with their
-defaults); header rows are frozen and bold; choice and reference columns get dropdowns,
-date and money columns get checks, all warning-only (``strict: false``); header rows and the
-Sync report tab are protected with a warning. Existing data rows are never written: the only
-cells written are the header row of a new or completely empty tab.
+``plan`` is pure: from one ``spreadsheets.get`` answer (``READ_FIELDS``) to the list of
+batchUpdate requests still needed, so a second run plans nothing; ``set_up`` sends it through
+the shared client (one read, at most one write). With several spreadsheets, each is set up for
+the tabs it should hold (``--tabs``); the default is every contract tab.
+
+What it does, from ``schema`` alone: missing contract tabs are created with their header row
+(Goals and Settings with their defaults); header rows are frozen and bold; choice and reference
+columns get dropdowns, date and money columns get checks, all warning-only (``strict: false``);
+header rows and the Sync report tab are protected with a warning. Existing data rows are never
+written: the only cells written are the header row of a new or completely empty tab.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cii_sheets import report, schema
-from cii_sheets.problems import column_letters
+from cii_sheets.problems import CiiSheetsError, column_letters
 from cii_sheets.schema import Column, Kind, Tab
+
+if TYPE_CHECKING:
+    from cii_sheets.google_client import SheetsClient
 
 READ_FIELDS = (
     "spreadsheetId,properties(title),"
@@ -67,8 +73,42 @@ class _Sheet:
     new: bool = False
 
 
-def plan(body: Mapping[str, Any]) -> Plan:
-    """Everything ``init-sheet`` still has to send for this spreadsheet (nothing, if set up)."""
+def tab_names(text: str) -> list[str]:
+    """``--tabs Pledges,Payments,Funders`` -> the contract tabs' names; unknown names refused."""
+    names: list[str] = []
+    for part in text.split(","):
+        if not part.strip():
+            continue
+        tab = schema.match_tab(part)
+        if tab is None:
+            raise CiiSheetsError(
+                f"'{part.strip()}' in --tabs is not a tab of the contract. Choose from: "
+                + ", ".join(t.name for t in schema.TABS)
+                + "."
+            )
+        names.append(tab.name)
+    if not names:
+        raise CiiSheetsError("--tabs names no tab. Give them like --tabs Pledges,Payments.")
+    return list(dict.fromkeys(names))
+
+
+def set_up(client: SheetsClient, key: str, tabs: Collection[str] | None = None) -> list[str]:
+    """Set one spreadsheet up (tabs, headers, checks, protections); what was changed."""
+    body = client.get(key, READ_FIELDS)
+    result = plan(body, tabs)
+    if result.requests:
+        client.batch_update(key, result.requests)
+    return result.changes
+
+
+def plan(body: Mapping[str, Any], tabs: Collection[str] | None = None) -> Plan:
+    """Everything ``init-sheet`` still has to send for this spreadsheet (nothing, if set up).
+
+    ``tabs`` are the contract tabs this spreadsheet should hold (default: all); others are left
+    alone, and a dropdown naming a tab held elsewhere is not added (a rule cannot reach into
+    another spreadsheet).
+    """
+    wanted = [t for t in schema.TABS if tabs is None or t.name in tabs]
     result = Plan()
     sheets = [_read_sheet(s) for s in body.get("sheets") or ()]
     taken = {s.sheet_id for s in sheets}
@@ -79,10 +119,10 @@ def plan(body: Mapping[str, Any]) -> Plan:
             report_sheet = report_sheet or sheet
             continue
         tab = schema.match_tab(sheet.title)
-        if tab is not None and tab.name not in contract:
+        if tab is not None and tab in wanted and tab.name not in contract:
             contract[tab.name] = sheet
 
-    for tab in schema.TABS:
+    for tab in wanted:
         if tab.name not in contract:
             sheet_id = report.new_sheet_id(taken, NEW_TAB_BASE_ID + schema.TABS.index(tab))
             taken.add(sheet_id)
@@ -98,7 +138,7 @@ def plan(body: Mapping[str, Any]) -> Plan:
     positions = {
         name: _positions(schema.TAB_BY_NAME[name], s.header) for name, s in contract.items()
     }
-    for tab in schema.TABS:
+    for tab in wanted:
         sheet = contract[tab.name]
         _header_look(result, sheet)
         for index, column in positions[tab.name].items():

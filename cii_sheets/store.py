@@ -83,6 +83,8 @@ SYNC_RUNS = sa.Table(
     sa.Column("stale_tabs", sa.Text, nullable=False, default=""),  # comma-separated tab names
     sa.Column("sheet_ids", sa.Text),  # JSON: tab title -> Google tab id, for links to cells
     sa.Column("message", sa.Text),  # why a failed run failed
+    # JSON: each source read together, [{source, url, sheet_ids, error}], for links per source
+    sa.Column("sources", sa.Text),
 )
 TABS_STATE = sa.Table(
     "tabs",
@@ -93,6 +95,7 @@ TABS_STATE = sa.Table(
     sa.Column("left_out", sa.Integer, nullable=False),
     sa.Column("stale", sa.Boolean, nullable=False),
     sa.Column("last_good_run_id", sa.Integer),
+    sa.Column("source", sa.Text),  # the spreadsheet or workbook it was last read from
 )
 PROBLEMS = sa.Table(
     "problems",
@@ -106,6 +109,7 @@ PROBLEMS = sa.Table(
     sa.Column("value", sa.Text),
     sa.Column("message", sa.Text, nullable=False),
     sa.Column("cell", sa.Text),
+    sa.Column("source", sa.Text),  # the spreadsheet or workbook holding the tab
 )
 # Per run and tab with money (Pledges, Payments, Grants): the pounds on the rows left out because
 # of an error, and how many of those rows had no readable amount, for the board pack's "how
@@ -126,6 +130,7 @@ ALERTS = sa.Table(
     sa.Column("tab", sa.Text, nullable=False),
     sa.Column("row", sa.Integer),
     sa.Column("message", sa.Text, nullable=False),
+    sa.Column("source", sa.Text),
 )
 
 # One row per watched source: when `cii-sheets watch` last looked, what it found, and when it
@@ -301,13 +306,17 @@ class Store:
         api_requests: int = 0,
         spreadsheet_url: str | None = None,
         sheet_ids: dict[str, int] | None = None,
+        sources: list[dict[str, Any]] | None = None,
     ) -> int:
         """Store one validated sync in one transaction and return its run id.
 
-        Tabs with a broken structure keep their previous rows and are marked stale.
+        Tabs with a broken structure keep their previous rows and are marked stale. ``sources``
+        lists each source read together (``SourceInfo.to_dict``), for links per spreadsheet.
         """
         try:
-            return self._save(validation, started_at, api_requests, spreadsheet_url, sheet_ids)
+            return self._save(
+                validation, started_at, api_requests, spreadsheet_url, sheet_ids, sources
+            )
         except sa.exc.SQLAlchemyError as exc:
             raise CiiSheetsError(
                 f"Could not save the snapshot ({exc.__class__.__name__}: "
@@ -323,6 +332,7 @@ class Store:
         api_requests: int,
         spreadsheet_url: str | None,
         sheet_ids: dict[str, int] | None,
+        sources: list[dict[str, Any]] | None = None,
     ) -> int:
         stale = validation.stale_tabs
         with self.engine.begin() as conn:
@@ -340,6 +350,7 @@ class Store:
                 api_requests=api_requests,
                 stale_tabs=",".join(stale),
                 sheet_ids=json.dumps(sheet_ids or {}),
+                sources=json.dumps(sources) if sources else None,
             )
             fresh = [t for t in schema.TABS if t.name not in stale]
             for tab in fresh:
@@ -435,6 +446,7 @@ class Store:
                     "last_good_run_id": (before.last_good_run_id if before else None)
                     if result.broken
                     else run_id,
+                    "source": result.source or (before.source if before else None),
                 }
             )
         self._insert_rows(conn, TABS_STATE, rows)
@@ -569,16 +581,19 @@ def _create_tables(engine: Engine) -> None:
 
 
 def _add_new_columns(engine: Engine) -> None:
-    """Add the columns the contract gained since this store was made (such as Grants' Currency).
+    """Add the columns a newer version defines to a store made by an older one.
 
     `create_all` makes missing tables but never alters one, so an existing store would refuse
-    every sync. Data tables are rewritten whole by each sync, so the new column is added as
-    nullable and filled from the next sync on.
+    every sync. Such as Grants' Currency in a data table, or the source of each tab, problem and
+    alert beside them: each is added as nullable (data tables are rewritten whole by each sync,
+    so it is filled from the next sync on; older runs keep it empty).
     """
     inspector = sa.inspect(engine)
     quote = engine.dialect.identifier_preparer.quote
     with engine.begin() as conn:
-        for table in DATA_TABLES.values():
+        for table in metadata.sorted_tables:
+            if not inspector.has_table(table.name):
+                continue
             have = {c["name"] for c in inspector.get_columns(table.name)}
             for column in table.columns:
                 if column.name not in have:

@@ -11,23 +11,33 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from cii_sheets import metrics, schema
 from cii_sheets.config import DEFAULT_TIMEZONE
-from cii_sheets.locks import sync_lock
 from cii_sheets.problems import CiiSheetsError, Code, Problem, Severity
-from cii_sheets.sources import RawSpreadsheet, Source
-from cii_sheets.store import Store, prepare_store_folder, store_url
-from cii_sheets.validate import Validation, alerts_for, sort_problems, validate
+from cii_sheets.raw import RawSpreadsheet, Source, SourceFailure
+from cii_sheets.validate import (
+    Validation,
+    alerts_for,
+    name_sources,
+    sort_problems,
+    unreadable_problem,
+    validate,
+)
+
+if TYPE_CHECKING:  # the store and its lock are imported by `run` only: `check` needs neither
+    from cii_sheets.store import Store
 
 log = logging.getLogger(__name__)
 
 TIMEZONE = DEFAULT_TIMEZONE
 LOCK_TIMEOUT_SECONDS = 10.0
 
-# Exit codes shared by the CLI and the scheduler recipes.
-EXIT_OK, EXIT_DATA_ERRORS, EXIT_FAILED = 0, 1, 2
+# Exit codes shared by the CLI and the scheduler recipes. Partial: of several sources, some
+# could not be read; the others were checked (and stored), the unread ones' tabs kept as stale.
+EXIT_OK, EXIT_DATA_ERRORS, EXIT_FAILED, EXIT_PARTIAL = 0, 1, 2, 3
 
 
 def today(timezone: str = TIMEZONE) -> dt.date:
@@ -51,9 +61,16 @@ class Outcome:
     seconds: float = 0.0
 
     @property
+    def failures(self) -> list[SourceFailure]:
+        """The sources that could not be read while the others were."""
+        return list(self.raw.failures) if self.raw is not None else []
+
+    @property
     def exit_code(self) -> int:
         if self.error is not None or self.validation is None:
             return EXIT_FAILED
+        if self.failures:
+            return EXIT_PARTIAL
         return EXIT_DATA_ERRORS if self.validation.errors else EXIT_OK
 
 
@@ -91,6 +108,9 @@ def run(
     after_run: tuple[AfterStore, ...] = (),
 ) -> Outcome:
     """Read, validate and store one snapshot, under a lock so that syncs never interleave."""
+    from cii_sheets.locks import sync_lock
+    from cii_sheets.store import Store, prepare_store_folder, store_url
+
     as_of = as_of or today()
     url = store_url(store)
     outcome = Outcome(source.describe(), as_of, store_url=url)
@@ -146,15 +166,26 @@ def _sync_locked(source: Source, store: Store, outcome: Outcome, started_at: dt.
         len(raw.tabs),
         extra={"event": "sync.read", "tabs": len(raw.tabs), "api_requests": raw.api_requests},
     )
+    for failure in raw.failures:
+        log.warning(
+            "could not read %s: %s",
+            failure.source,
+            failure.reason,
+            extra={"event": "sync.source_failed", "source": failure.source},
+        )
     _validate(outcome, raw)
     assert outcome.validation is not None
-    _keep_last_good(outcome.validation, store)
+    _keep_last_good(outcome.validation, store, raw)
+    infos = raw.infos()
+    # The first spreadsheet read gives the run's address (the notification's report link).
+    linked = next((i for i in infos if i.url and i.error is None), infos[0])
     outcome.run_id = store.save(
         outcome.validation,
         started_at=started_at,
         api_requests=raw.api_requests,
-        spreadsheet_url=raw.url,
-        sheet_ids={t.title: t.sheet_id for t in raw.tabs if t.sheet_id is not None},
+        spreadsheet_url=linked.url,
+        sheet_ids=linked.sheet_ids,
+        sources=[i.to_dict() for i in infos] if len(infos) > 1 else None,
     )
     # Figures come from the stored snapshot: a stale tab shows its last good rows there.
     outcome.figures = metrics.figures(
@@ -197,16 +228,37 @@ def _sync_locked(source: Source, store: Store, outcome: Outcome, started_at: dt.
     )
 
 
-def _keep_last_good(validation: Validation, store: Store) -> None:
+def _keep_last_good(validation: Validation, store: Store, raw: RawSpreadsheet) -> None:
     """Tabs that cannot be read this time keep their last good rows, for alerts as for figures.
 
     A tab that was there at the last sync but is missing now (renamed, deleted) is treated like
     a tab with a broken header: a warning, and its stored rows are kept, so a renamed Payments
-    tab never makes every pledge look unpaid.
+    tab never makes every pledge look unpaid. When a source could not be read, its tabs (as
+    the store remembers them) are kept the same way, with an error naming that source.
     """
-    had = {row.tab for row in store.tabs().itertuples() if isinstance(row.title, str)}
+    stored_tabs = store.tabs()
+    had = {
+        row.tab: (row.source if isinstance(row.source, str) else None)
+        for row in stored_tabs.itertuples()
+        if isinstance(row.title, str)
+    }
+    failed = {f.source: f for f in raw.failures}
     for name, result in validation.tabs.items():
-        if result.title is None and not result.broken and name in had:
+        if result.title is not None or name not in had:
+            continue
+        result.source = result.source or had[name]
+        if raw.failures:
+            # Name the source the tab came from when it is the one that failed.
+            last = had[name]
+            why = [failed[last]] if last in failed else raw.failures
+            validation.problems = [
+                p
+                for p in validation.problems
+                if not (p.tab == name and p.code is Code.SOURCE_UNREADABLE)
+            ]
+            validation.problems.append(unreadable_problem(name, why))
+            result.broken = True
+        elif not result.broken:
             result.broken = True
             validation.problems.append(
                 Problem(
@@ -220,7 +272,7 @@ def _keep_last_good(validation: Validation, store: Store) -> None:
                     f"renamed, rename it back to '{name}'; until then its last good copy is kept.",
                 )
             )
-            sort_problems(validation.problems)
+    sort_problems(validation.problems)
     stale = validation.stale_tabs
     if not stale:
         return
@@ -237,6 +289,7 @@ def _keep_last_good(validation: Validation, store: Store) -> None:
             snapshot.tables[goals] = stored[goals]
     titles = {name: result.title or name for name, result in validation.tabs.items()}
     validation.alerts = alerts_for(snapshot, validation.as_of, titles, validation.places)
+    name_sources(validation, None if raw.parts else raw.source)
 
 
 def _validate(outcome: Outcome, raw: RawSpreadsheet) -> None:

@@ -21,13 +21,16 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cii_sheets import sync
 from cii_sheets.problems import CiiSheetsError
+from cii_sheets.raw import RawSpreadsheet, Source
 from cii_sheets.report import is_report_title
-from cii_sheets.sources import RawSpreadsheet, Source
-from cii_sheets.store import Store
+from cii_sheets.writeback import ReportWriter
+
+if TYPE_CHECKING:  # imported by `run`: the command line builds its parser from this module
+    from cii_sheets.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +105,9 @@ class Watch:
         self.source = source
         self.store_url = store
         self.interval = float(interval)
-        self.writer = getattr(source, "write_report", None) if write_report else None
+        # Each Google spreadsheet's Sync report, as `cii-sheets sync` writes them.
+        writer = ReportWriter(source)
+        self.writer = writer if write_report and writer.spreadsheets else None
         self.notifier = notifier
         self.today = today
         self.now = now
@@ -131,6 +136,8 @@ class Watch:
             self.interval,
             extra={"event": "watch.started", "interval_seconds": self.interval},
         )
+        from cii_sheets.store import Store
+
         heartbeat = Store(self.store_url)
         try:
             while not self.stopping:
@@ -186,7 +193,7 @@ class Watch:
         )
         if outcome.error is not None:
             return self._failed(outcome.error, None, reads=raw.api_requests)
-        if self.writer is not None and self._writes() == writes_before:
+        if self.writer is not None and (self._writes() == writes_before or self.writer.missed):
             # The report was not written (logged by sync): look again, and write it then.
             return self._failed("the Sync report could not be written", None, raw.api_requests)
         self.last_hash, self.last_day = digest, as_of
@@ -200,12 +207,12 @@ class Watch:
         self.notifier(outcome)
 
     def _write_report(self, outcome: sync.Outcome) -> None:
-        """The source's own report writer, given the outcome with the raw read by this look."""
+        """The report writer, given the outcome with the raw read by this look."""
         assert self.writer is not None
         self.writer(outcome)
 
     def _writes(self) -> int:
-        return int(getattr(self.source, "report_writes", 0))
+        return self.writer.writes if self.writer is not None else 0
 
     def _workbook_unchanged(self, as_of: dt.date) -> bool:
         """For a workbook: its modification time and size, before reading the file at all."""

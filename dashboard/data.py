@@ -212,8 +212,11 @@ def configured_source() -> SourceChoice:
         source = sources.from_config(chosen, key=secrets().get("gcp_service_account"))
     except CiiSheetsError as exc:
         return SourceChoice(None, str(exc))
-    if chosen.workbook and not chosen.spreadsheet and not Path(chosen.workbook).is_file():
-        return SourceChoice(None, f"The workbook {chosen.workbook} does not exist.")
+    entries = chosen.source_entries()
+    if all(kind == "workbook" for kind, _ in entries):
+        absent = [where for _, where in entries if not Path(where).is_file()]
+        if len(absent) == len(entries):
+            return SourceChoice(None, f"The workbook {absent[0]} does not exist.")
     return SourceChoice(source, source.describe())
 
 
@@ -223,9 +226,10 @@ def sync_now(source: Any) -> sync.Outcome:
     As `cii-sheets sync` does, a source that can write the Sync report back (Google) does so
     once the snapshot is stored.
     """
+    from cii_sheets.writeback import report_steps
+
     chosen = settings()
-    write_report = getattr(source, "write_report", None)
-    after = (write_report,) if write_report is not None else ()
+    after = report_steps(source)
     notifier = Notifier(chosen.notify, always=chosen.notify_always)
     return sync.run(
         source,

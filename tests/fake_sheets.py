@@ -876,7 +876,7 @@ class World:
     clock: FakeClock
 
     def retry(self, **overrides: Any) -> Any:
-        from cii_sheets.sources.google import Retry
+        from cii_sheets.google_client import Retry
 
         settings: dict[str, Any] = {
             "sleep": self.clock.sleep,
@@ -907,3 +907,73 @@ def fake_world(
         for title, rows in (tabs or {}).items():
             fake.add_tab(title, rows)
         yield World(fake, key_file, info, FakeClock())
+
+
+# --- several spreadsheets behind one fake API ------------------------------------------------
+
+
+def install_several(mock: responses.RequestsMock, fakes: list[FakeSheets]) -> None:
+    """Several spreadsheets behind one fake API: each request goes to the spreadsheet its key
+    names (an unknown key gets the first's 404), and one sign-in serves them all, as at Google."""
+    first = fakes[0]
+    for fake in fakes[1:]:
+        fake.tokens = first.tokens
+    by_key = {fake.key: fake for fake in fakes}
+
+    def route(request: requests.PreparedRequest) -> Any:
+        path = urllib.parse.unquote(urllib.parse.urlsplit(str(request.url)).path)
+        key = re.split(r"[/:]", path[len("/v4/spreadsheets/") :], maxsplit=1)[0]
+        return by_key.get(key, first)._sheets(request)
+
+    mock.add_callback(responses.POST, TOKEN_URI, callback=first._token)
+    pattern = re.compile(re.escape(API) + r"/.*")
+    for method in (responses.GET, responses.POST, responses.PUT):
+        mock.add_callback(method, pattern, callback=route)
+
+
+@dataclass
+class Worlds:
+    """The fake API with several spreadsheets, one key file for them all, and a fake clock."""
+
+    fakes: list[FakeSheets]
+    key_file: Path
+    clock: FakeClock
+
+    def source(self, keys: list[str] | None = None) -> Any:
+        """The spreadsheets read together, through one client, as the configuration makes them."""
+        from cii_sheets.google_client import Retry, SheetsClient
+        from cii_sheets.sources.google import GoogleSource
+        from cii_sheets.sources.several import SeveralSources
+
+        retry = Retry(sleep=self.clock.sleep, clock=self.clock, jitter=lambda: 1.0)
+        client = SheetsClient(self.key_file, retry)
+        return SeveralSources(
+            [GoogleSource(k, client=client) for k in keys or [f.key for f in self.fakes]]
+        )
+
+    def requests(self) -> dict[str, list[str]]:
+        """Each spreadsheet's Sheets API requests by kind, in order; sign-ins left out."""
+        return {f.key: [r.kind for r in f.log if r.kind != "token"] for f in self.fakes}
+
+
+@contextlib.contextmanager
+def fake_worlds(
+    tmp_path: Path, spreadsheets: dict[str, dict[str, list[list[object]]]]
+) -> Iterator[Worlds]:
+    """``responses`` active with one fake spreadsheet per key, each with its tabs in order."""
+    key = session_private_key()
+    info = service_account_info(key)
+    key_file = tmp_path / "service-account.json"
+    key_file.write_text(json.dumps(info), encoding="utf-8")
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        fakes = []
+        for sheet_key, tabs in spreadsheets.items():
+            fake = FakeSheets(
+                sheet_key, public_key=key.public_key(), client_email=info["client_email"]
+            )
+            for n, (title, rows) in enumerate(tabs.items()):
+                # Tab ids differ between spreadsheets, so a link to the wrong one would show.
+                fake.add_tab(title, rows, sheet_id=len(fakes) * 100 + n + 1)
+            fakes.append(fake)
+        install_several(mock, fakes)
+        yield Worlds(fakes, key_file, FakeClock())

@@ -30,10 +30,13 @@ def test_messy_workbook_exits_1_with_one_json_object(messy_workbook: Path) -> No
     keys = ("severity", "code", "tab", "row", "column")
     assert [tuple(p[k] for k in keys) for p in body["problems"]] == MESSY_PROBLEMS
     assert all(
-        set(p) == {"severity", "code", "tab", "row", "column", "value", "message"}
+        set(p) == {"severity", "code", "tab", "row", "column", "value", "message", "source"}
         for p in body["problems"]
     )
-    assert all(set(a) == {"code", "tab", "row", "message"} for a in body["alerts"])
+    assert all(set(a) == {"code", "tab", "row", "message", "source"} for a in body["alerts"])
+    # One source: every problem and alert names it.
+    named = {p["source"] for p in body["problems"] + body["alerts"]}
+    assert named == {f"workbook {messy_workbook}"}
     assert body["figures"] == MESSY_FIGURES
 
 

@@ -29,7 +29,7 @@ def test_flag_beats_environment_beats_file_beats_default(toml: Path) -> None:
     env = {"CII_WORKBOOK": "from-env.xlsx", "CII_STORE": "sqlite:///env.sqlite"}
     loaded = config.load(toml, flags={"workbook": "from-flag.xlsx"}, environ=env)
 
-    assert loaded.workbook == "from-flag.xlsx"
+    assert loaded.workbook == ("from-flag.xlsx",)
     assert loaded.origins["workbook"] == "flag"
     assert loaded.store == "sqlite:///env.sqlite"
     assert loaded.origins["store"] == "environment CII_STORE"
@@ -146,5 +146,5 @@ def test_a_malformed_allow_list_entry_is_a_one_line_error(
 def test_the_documented_example_file_loads() -> None:
     example = Path(__file__).parent.parent / "cii_sheets.example.toml"
     loaded = config.load(example, environ={})
-    assert loaded.spreadsheet and loaded.spreadsheet.startswith("https://docs.google.com/")
+    assert loaded.spreadsheet and loaded.spreadsheet[0].startswith("https://docs.google.com/")
     assert loaded.allowed_domains == ("trustforlondon.org.uk",)

@@ -730,6 +730,52 @@ def test_problem_links_only_for_google() -> None:
     assert local["link"].isna().all()
 
 
+def test_problem_links_go_to_the_spreadsheet_holding_the_tab() -> None:
+    finance, programme = "Google spreadsheet FIN", "Google spreadsheet PROG"
+    problems = pd.DataFrame(
+        {
+            "severity": ["error", "error", "error"],
+            "tab": ["Pledges", "Sheet", "Secondments"],
+            "row": [3, 2, 5],
+            "column": ["Amount (£)", "A", "FTE"],
+            "value": ["ten k", "x", "2"],
+            "message": ["m", "n", "o"],
+            "cell": ["C3", "A2", "E5"],
+            "source": [finance, "workbook extra.xlsx", programme],
+        }
+    )
+    run = {
+        "spreadsheet_url": "https://docs.google.com/spreadsheets/d/FIN/edit",
+        "sheet_ids": json.dumps({"Pledges": 11}),
+        "sources": json.dumps(
+            [
+                {
+                    "source": finance,
+                    "url": "https://docs.google.com/spreadsheets/d/FIN/edit",
+                    "sheet_ids": {"Pledges": 11, "Secondments": 99},
+                },
+                {
+                    "source": programme,
+                    "url": "https://docs.google.com/spreadsheets/d/PROG/edit",
+                    "sheet_ids": {"Secondments": 22},
+                },
+                {"source": "workbook extra.xlsx", "url": None, "sheet_ids": {}},
+            ]
+        ),
+    }
+    table = figs.problem_table(problems, run).set_index("tab")
+    assert (
+        table.loc["Pledges", "link"]
+        == "https://docs.google.com/spreadsheets/d/FIN/edit#gid=11&range=C3"
+    )
+    # The finance spreadsheet also has a 'Secondments' tab id; the problem's source decides.
+    assert table.loc["Secondments", "link"] == (
+        "https://docs.google.com/spreadsheets/d/PROG/edit#gid=22&range=E5"
+    )
+    assert table.loc["Sheet", "link"] is None  # a workbook has no address
+    assert table.loc["Secondments", "source"] == programme
+
+
 def test_quiet_goals_and_hosts(sample: dict) -> None:
     snapshot = sample["snapshot"]
     last = snapshot["achievements"]["date"].max().date()

@@ -131,7 +131,7 @@ def test_the_github_actions_workflow_is_well_formed() -> None:
 
 
 def test_the_watch_unit_is_well_formed() -> None:
-    from cii_sheets.sources.google import Retry
+    from cii_sheets.google_client import Retry
 
     service = _unit("cii-sheets-watch.service")
     unit = service["Service"]

@@ -25,17 +25,17 @@ from fake_sheets import (
 )
 
 from cii_sheets import cli, report, sync
-from cii_sheets.problems import CiiSheetsError
-from cii_sheets.sources.google import (
-    GoogleSource,
+from cii_sheets.google_client import (
     Retry,
-    grid_rows,
+    SheetsClient,
     load_credentials,
     retry_after_seconds,
-    serial_to_date,
     spreadsheet_key,
 )
+from cii_sheets.problems import CiiSheetsError
+from cii_sheets.sources.google import GoogleSource, grid_rows, serial_to_date
 from cii_sheets.store import Store
+from cii_sheets.writeback import ReportWriter
 
 CLI = str(Path(sys.executable).with_name("cii-sheets"))
 INJECTED = '=IMPORTXML("http://x","//a")'
@@ -264,7 +264,7 @@ def test_one_read_and_one_write_per_sync_whatever_the_size(tmp_path: Path, n: in
         url = store_url(tmp_path)
         for _ in range(2):  # the first sync creates the report tab, the second rewrites it
             before = len(world.fake.log)
-            outcome = sync.run(source, url, MESSY_AS_OF, after_store=(source.write_report,))
+            outcome = sync.run(source, url, MESSY_AS_OF, after_store=(ReportWriter(source),))
             assert outcome.error is None
             kinds = [r.kind for r in world.fake.log[before:] if r.kind != "token"]
             assert kinds == ["read", "write"]
@@ -280,7 +280,7 @@ def test_report_writes_only_its_own_tab_and_says_what_to_fix(world: World, tmp_p
     source = world.source()
     now = dt.datetime(2019, 6, 30, 7, 5)
     outcome = sync.run(source, store_url(tmp_path), MESSY_AS_OF)
-    source.write_report(outcome, now=now)
+    ReportWriter(source)(outcome, now=now)
 
     (write,) = world.fake.requests_of("write")
     report_id = world.fake.sheet("Sync report").sheet_id
@@ -311,7 +311,7 @@ def _sheet_ids(value: Any) -> set[int]:
 def test_report_rows_and_links(world: World, tmp_path: Path) -> None:
     source = world.source()
     outcome = sync.run(source, store_url(tmp_path), MESSY_AS_OF)
-    source.write_report(outcome, now=dt.datetime(2019, 6, 30, 7, 5))
+    ReportWriter(source)(outcome, now=dt.datetime(2019, 6, 30, 7, 5))
 
     sheet = world.fake.sheet("Sync report")
     assert sheet.frozen == 1
@@ -345,7 +345,7 @@ def test_an_injected_formula_arrives_as_text(tmp_path: Path) -> None:
     with fake_world(tmp_path, tabs) as world:
         source = world.source()
         outcome = sync.run(
-            source, store_url(tmp_path), MESSY_AS_OF, after_store=(source.write_report,)
+            source, store_url(tmp_path), MESSY_AS_OF, after_store=(ReportWriter(source),)
         )
         assert outcome.error is None
 
@@ -365,13 +365,13 @@ def test_all_clear_and_the_report_shrinks(tmp_path: Path) -> None:
     with fake_world(tmp_path, MESSY_TABS) as world:
         source = world.source()
         url = store_url(tmp_path)
-        sync.run(source, url, MESSY_AS_OF, after_store=(source.write_report,))
+        sync.run(source, url, MESSY_AS_OF, after_store=(ReportWriter(source),))
         assert len(world.fake.sheet("Sync report").values()) > 10
         clean = _clean_tabs()
         world.fake.sheets = [s for s in world.fake.sheets if s.title == "Sync report"]
         for title, rows in clean.items():
             world.fake.add_tab(title, rows)
-        outcome = sync.run(source, url, MESSY_AS_OF, after_store=(source.write_report,))
+        outcome = sync.run(source, url, MESSY_AS_OF, after_store=(ReportWriter(source),))
 
         assert outcome.exit_code == sync.EXIT_OK, problems_of(outcome)
         values = world.fake.sheet("Sync report").values()
@@ -410,7 +410,9 @@ def test_a_failing_report_write_never_fails_the_sync(world: World, tmp_path: Pat
         return raw
 
     source.read = read_then_break  # type: ignore[method-assign]
-    outcome = sync.run(source, store_url(tmp_path), MESSY_AS_OF, after_store=(source.write_report,))
+    outcome = sync.run(
+        source, store_url(tmp_path), MESSY_AS_OF, after_store=(ReportWriter(source),)
+    )
 
     assert outcome.error is None and outcome.run_id == 1
     assert not world.fake.has("Sync report")
@@ -441,7 +443,9 @@ def test_transient_faults_recover_within_the_bound(
 ) -> None:
     world.fake.fail(fault, times, retry_after)
     source = world.source()
-    outcome = sync.run(source, store_url(tmp_path), MESSY_AS_OF, after_store=(source.write_report,))
+    outcome = sync.run(
+        source, store_url(tmp_path), MESSY_AS_OF, after_store=(ReportWriter(source),)
+    )
 
     assert outcome.error is None
     assert problems_of(outcome) == MESSY_PROBLEMS
@@ -503,13 +507,13 @@ def test_lasting_faults_exit_2_with_one_line_and_keep_the_snapshot(
 
 
 def _use_retry(monkeypatch: pytest.MonkeyPatch, retry: Retry) -> None:
-    """Make the CLI's own GoogleSource use the fake clock."""
-    original = GoogleSource.__init__
+    """Make the CLI's own Google client use the fake clock."""
+    original = SheetsClient.__init__
 
-    def init(self: GoogleSource, spreadsheet: str, credentials: Any = None, **_: Any) -> None:
-        original(self, spreadsheet, credentials, retry=retry)
+    def init(self: SheetsClient, credentials: Any = None, *_: Any, **__: Any) -> None:
+        original(self, credentials, retry)
 
-    monkeypatch.setattr(GoogleSource, "__init__", init)
+    monkeypatch.setattr(SheetsClient, "__init__", init)
 
 
 def test_retry_after_is_honoured_and_the_budget_bounds_the_waiting(world: World) -> None:
@@ -592,13 +596,18 @@ def test_cli_no_report_and_check_write_nothing(
     assert [r.kind for r in world.fake.log if r.kind != "token"] == ["read", "read"]
 
 
-def test_cli_workbook_and_spreadsheet_exclude_each_other(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+def test_cli_workbook_and_spreadsheet_mix_and_fail_together_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    with pytest.raises(SystemExit) as caught:
-        cli.main(["check", "--workbook", str(tmp_path / "a.xlsx"), "--spreadsheet", "k" * 20])
-    assert caught.value.code == 2
-    assert "not allowed with argument" in capsys.readouterr().err
+    monkeypatch.delenv("CII_CREDENTIALS", raising=False)
+    monkeypatch.delenv("GOOGLE_APPLICATION_CREDENTIALS", raising=False)
+    code = cli.main(["check", "--workbook", str(tmp_path / "a.xlsx"), "--spreadsheet", "k" * 20])
+    err = capsys.readouterr().err
+    assert code == sync.EXIT_FAILED
+    assert len(err.strip().splitlines()) == 1
+    assert "No source could be read" in err
+    assert f"Google spreadsheet {'k' * 20}: No Google service-account key given" in err
+    assert "a.xlsx: No workbook at" in err
 
 
 def test_console_script_takes_a_spreadsheet(tmp_path: Path) -> None:
@@ -632,13 +641,13 @@ def test_each_try_gets_only_the_time_left_in_the_budget(world: World) -> None:
     world.fake.fail("429", times=20, retry_after="50")
     source = world.source()
     client = source.client
-    original = client._gspread.set_timeout
+    original = client._http().set_timeout
 
     def spy(timeout: object) -> None:
         timeouts.append(timeout)
         original(timeout)  # type: ignore[arg-type]
 
-    client._gspread.set_timeout = spy  # type: ignore[method-assign]
+    client._http().set_timeout = spy  # type: ignore[method-assign]
     with pytest.raises(CiiSheetsError, match="after 3 tries over 100 seconds"):
         source.read()
     assert timeouts == [(10.0, 60.0), (10.0, 60.0), (10.0, 20.0)]
@@ -700,4 +709,4 @@ def test_the_fake_answers_in_googles_shapes(tmp_path: Path) -> None:
 
 def test_gspreads_backoff_client_is_not_used(world: World) -> None:
     client = world.source().client
-    assert type(client._gspread.http_client).__name__ == "HTTPClient"
+    assert type(client._http().http_client).__name__ == "HTTPClient"

@@ -12,6 +12,12 @@ from conftest import MESSY_TABS
 from fake_sheets import World, fake_world
 
 from cii_sheets import cli, schema, sheet_setup
+from cii_sheets.writeback import ReportWriter
+
+
+def set_up_sheet(source: Any, tabs: list[str] | None = None) -> list[str]:
+    """init-sheet through the shared client, as the command line runs it."""
+    return sheet_setup.set_up(source.client, source.key, tabs)
 
 
 def data_cells(world: World) -> dict[tuple[str, int, int], Any]:
@@ -36,7 +42,7 @@ def rule_at(world: World, title: str, header: str) -> dict[str, Any]:
 def test_a_new_spreadsheet_gets_every_tab_and_a_second_run_sends_nothing(tmp_path: Path) -> None:
     with fake_world(tmp_path, {"Sheet1": []}) as world:
         source = world.source()
-        changes = source.init_sheet()
+        changes = set_up_sheet(source)
 
         assert [r.kind for r in world.fake.log if r.kind != "token"] == ["read", "write"]
         for tab in schema.TABS:
@@ -63,13 +69,13 @@ def test_a_new_spreadsheet_gets_every_tab_and_a_second_run_sends_nothing(tmp_pat
         assert any("Created the tab 'Pledges'" in c for c in changes)
 
         before = len(world.fake.log)
-        assert source.init_sheet() == []
+        assert set_up_sheet(source) == []
         assert [r.kind for r in world.fake.log[before:]] == ["read"]
 
 
 def test_the_rules_are_warnings_with_the_right_sources(tmp_path: Path) -> None:
     with fake_world(tmp_path, {"Sheet1": []}) as world:
-        world.source().init_sheet()
+        set_up_sheet(world.source())
 
         status = rule_at(world, "Pledges", "Status")
         assert status["condition"] == {
@@ -103,7 +109,7 @@ def test_an_existing_sheet_keeps_its_data_and_its_column_order(tmp_path: Path) -
         typed = data_cells(world)
         headers = {s.title: s.values()[0] for s in world.fake.sheets}
         source = world.source()
-        changes = source.init_sheet()
+        changes = set_up_sheet(source)
 
         # Staff's cells are untouched; new tabs' rows are new.
         after = {k: v for k, v in data_cells(world).items() if k[0] in MESSY_TABS}
@@ -122,13 +128,13 @@ def test_an_existing_sheet_keeps_its_data_and_its_column_order(tmp_path: Path) -
         ]
 
         writes_before = len(world.fake.requests_of("write"))
-        assert source.init_sheet() == []
+        assert set_up_sheet(source) == []
         assert len(world.fake.requests_of("write")) == writes_before
 
 
 def test_an_empty_contract_tab_gets_its_header(tmp_path: Path) -> None:
     with fake_world(tmp_path, {"Funders": []}) as world:
-        changes = world.source().init_sheet()
+        changes = set_up_sheet(world.source())
         assert "Wrote the header row of the empty tab 'Funders'" in changes
         assert world.fake.sheet("Funders").values()[0] == ["Funder", "Type", "Notes"]
 
@@ -172,9 +178,9 @@ def test_a_freshly_set_up_sheet_syncs_clean_and_takes_the_report(tmp_path: Path)
 
     with fake_world(tmp_path, {"Sheet1": []}) as world:
         source = world.source()
-        source.init_sheet()
+        set_up_sheet(source)
         outcome = sync.run(
-            source, f"sqlite:///{tmp_path / 's.sqlite'}", after_store=(source.write_report,)
+            source, f"sqlite:///{tmp_path / 's.sqlite'}", after_store=(ReportWriter(source),)
         )
 
         assert outcome.exit_code == sync.EXIT_OK, outcome.error

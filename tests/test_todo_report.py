@@ -19,6 +19,7 @@ from cii_sheets import report, sync
 from cii_sheets.problems import Code, Severity
 from cii_sheets.sources import RawSpreadsheet, RawTab
 from cii_sheets.validate import Validation, validate
+from cii_sheets.writeback import ReportWriter
 
 D = dt.date
 SETTINGS = [
@@ -57,7 +58,7 @@ def test_the_messy_sheet_gets_a_to_do_list_in_one_write(tmp_path: Path) -> None:
     with fake_world(tmp_path, tabs) as world:
         source = world.source()
         url = f"sqlite:///{tmp_path / 'cii.sqlite'}"
-        outcome = sync.run(source, url, MESSY_AS_OF, after_store=(source.write_report,))
+        outcome = sync.run(source, url, MESSY_AS_OF, after_store=(ReportWriter(source),))
         assert outcome.error is None
         (write,) = world.fake.requests_of("write")  # values, fills and bold: one batchUpdate
         assert '"backgroundColor"' in str(write.body).replace("'", '"')
@@ -132,7 +133,7 @@ def test_the_first_line_says_all_clear_once_only_notes_and_alerts_are_left(
     with fake_world(tmp_path, clean) as world:
         source = world.source()
         url = f"sqlite:///{tmp_path / 'cii.sqlite'}"
-        outcome = sync.run(source, url, MESSY_AS_OF, after_store=(source.write_report,))
+        outcome = sync.run(source, url, MESSY_AS_OF, after_store=(ReportWriter(source),))
         assert outcome.exit_code == sync.EXIT_OK
         rows = _report(world)
         first = _text(rows[0][0])
@@ -238,7 +239,7 @@ def test_the_messy_sheet_is_fixed_in_one_pass_from_the_reports_words(tmp_path: P
     with fake_world(tmp_path, MESSY_TABS) as world:
         source = world.source()
         url = f"sqlite:///{tmp_path / 'cii.sqlite'}"
-        sync.run(source, url, MESSY_AS_OF, after_store=(source.write_report,))
+        sync.run(source, url, MESSY_AS_OF, after_store=(ReportWriter(source),))
         todo = {
             (_text(r[1]), r[2]["userEnteredValue"]["numberValue"]): _text(r[5])
             for r in _report(world)
@@ -271,7 +272,7 @@ def test_the_messy_sheet_is_fixed_in_one_pass_from_the_reports_words(tmp_path: P
         del world.fake.sheet("Achievements").cells[(3, 3)]
         assert todo == {}
 
-        outcome = sync.run(source, url, MESSY_AS_OF, after_store=(source.write_report,))
+        outcome = sync.run(source, url, MESSY_AS_OF, after_store=(ReportWriter(source),))
         first = _text(_report(world)[0][0])
         assert first.startswith("All clear: nothing to fix. 1 note and 2 alerts for information.")
         assert outcome.exit_code == sync.EXIT_OK

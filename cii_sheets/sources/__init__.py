@@ -1,83 +1,71 @@
-"""Where raw tabs come from: the seam every source (local workbook, Google Sheets) plugs into.
+"""Where raw tabs come from: the readers (workbook, Google) and the configured set of them.
 
-A source reads cells and nothing more: no validation, no type guessing beyond what the
-spreadsheet itself knows (a real date cell arrives as a ``datetime.date``, a number as a number,
-text as text, a failed formula as its error text such as ``"#REF!"``, an empty cell as ``None``).
+The seam's types (``RawTab``, ``RawSpreadsheet``, ``Source``) live in ``cii_sheets.raw``, below
+both the readers and validation; they are re-exported here for convenience.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from cii_sheets.problems import CiiSheetsError
+from cii_sheets.raw import Cell, RawSpreadsheet, RawTab, Source, SourceFailure, SourceInfo
 
 if TYPE_CHECKING:
     from cii_sheets.config import Config
 
-Cell = Any  # str | int | float | bool | datetime.date | datetime.datetime | None
-
-
-@dataclass
-class RawTab:
-    """One tab as read: its header row (row 1) and its data rows with their sheet row numbers."""
-
-    title: str
-    header: list[Cell]
-    rows: list[list[Cell]]
-    row_numbers: list[int]
-    sheet_id: int | None = None  # Google's numeric tab id, for links to a cell
-
-
-@dataclass
-class RawSpreadsheet:
-    """Everything a source read in one go."""
-
-    source: str  # a human description such as "workbook data/sample.xlsx"
-    tabs: list[RawTab]
-    timezone: str | None = None
-    locale: str | None = None
-    api_requests: int = 0
-    url: str | None = None  # where staff open the spreadsheet, when it has an address
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-class Source(Protocol):
-    """Anything that can read the spreadsheet."""
-
-    def describe(self) -> str:
-        """A short human description, such as ``workbook sample.xlsx``."""
-        ...
-
-    def read(self) -> RawSpreadsheet:
-        """Read every tab; raise ``CiiSheetsError`` with a one-line reason on failure."""
-        ...
+__all__ = [
+    "Cell",
+    "RawSpreadsheet",
+    "RawTab",
+    "Source",
+    "SourceFailure",
+    "SourceInfo",
+    "from_config",
+    "google_sources",
+]
 
 
 def from_config(settings: Config, key: Mapping[str, Any] | None = None) -> Source:
-    """The one source the configuration names: its spreadsheet or its workbook, never both.
+    """The source(s) the configuration names: one reader, or several read together.
 
     ``key`` is a service-account key as a table of its fields (a hosted dashboard's secrets),
     used when no key file is configured. The command line and the dashboard both call this.
+    Readers are imported only when configured, so a workbook check never loads gspread.
     """
-    if settings.spreadsheet and settings.workbook:
+    entries = settings.source_entries()
+    if not entries:
         raise CiiSheetsError(
-            "Both a spreadsheet and a workbook are configured "
-            f"({settings.origins.get('spreadsheet', 'default')}; "
-            f"{settings.origins.get('workbook', 'default')}). "
-            "Keep one, or choose with --spreadsheet or --workbook."
+            "No source is configured: give --spreadsheet or --workbook, or set `spreadsheet`, "
+            "`workbook` or `sources` in cii_sheets.toml (see cii_sheets.example.toml), or "
+            "CII_SPREADSHEET / CII_WORKBOOK."
         )
-    if settings.spreadsheet:
-        from cii_sheets.sources.google import GoogleSource
+    client = None
+    readers: list[Source] = []
+    for kind, where in entries:
+        if kind == "spreadsheet":
+            from cii_sheets.google_client import SheetsClient
+            from cii_sheets.sources.google import GoogleSource
 
-        return GoogleSource(settings.spreadsheet, settings.credentials or key)
-    if settings.workbook:
-        from cii_sheets.sources.workbook import WorkbookSource
+            # One client for every spreadsheet: the service account signs in once.
+            client = client or SheetsClient(settings.credentials or key)
+            readers.append(GoogleSource(where, client=client))
+        else:
+            from cii_sheets.sources.workbook import WorkbookSource
 
-        return WorkbookSource(settings.workbook)
-    raise CiiSheetsError(
-        "No source is configured: give --spreadsheet or --workbook, or set `spreadsheet` or "
-        "`workbook` in cii_sheets.toml (see cii_sheets.example.toml), or CII_SPREADSHEET / "
-        "CII_WORKBOOK."
-    )
+            readers.append(WorkbookSource(where))
+    if len(readers) == 1:
+        return readers[0]
+    from cii_sheets.sources.several import SeveralSources
+
+    return SeveralSources(readers)
+
+
+def google_sources(source: Source) -> list[Any]:
+    """The Google spreadsheets among a source (itself, or the parts of several)."""
+    from cii_sheets.sources.google import GoogleSource
+
+    parts = getattr(source, "sources", None)
+    found = parts if isinstance(parts, list) else [source]
+    return [s for s in found if isinstance(s, GoogleSource)]

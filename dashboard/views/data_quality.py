@@ -20,6 +20,7 @@ PROBLEM_TITLES = {
     "column": "Column",
     "value": "Value",
     "message": "What to do",
+    "source": "Source",
     "link": "Cell",
 }
 OUTCOMES = {
