@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -559,8 +560,12 @@ def freshness(
 
 
 def source_kind(source: str) -> str:
-    """'the Google spreadsheet' or 'the workbook', from a run's source description."""
+    """'the Google spreadsheet', 'the workbook' or '2 spreadsheets', from a run's source
+    description (never its path or key)."""
     text = str(source or "")
+    several = re.match(r"(\d+) sources:", text)
+    if several:
+        return f"{several.group(1)} spreadsheets"
     if text.startswith("Google"):
         return "the Google spreadsheet"
     if text.startswith("workbook"):

@@ -689,6 +689,10 @@ def test_freshness_messages() -> None:
     }
     fresh = figs.freshness(good, good, [], now)
     assert fresh.line == "Data as of 23 Nov 2026, 10:00, from the workbook."
+    assert figs.source_kind("Google spreadsheet 1AbC") == "the Google spreadsheet"
+    assert figs.source_kind("2 sources: workbook a.xlsx, Google spreadsheet 1AbC") == (
+        "2 spreadsheets"
+    )
     assert not fresh.warnings
     failed = {
         "id": 2,
