@@ -46,7 +46,8 @@ def watch_line(status: dict[str, Any] | None, now: dt.datetime | None = None) ->
     if status is None:
         return (
             "The watch is not running here, so changes reach this page at the next scheduled "
-            "sync or Sync now. Run `cii-sheets watch` to sync each change within a minute."
+            "sync or Sync now. The admin can start the watch (see the README) so that each "
+            "change shows within a minute."
         )
     looked = status["looked_at"]
     looked = looked if looked.tzinfo else looked.replace(tzinfo=dt.UTC)
@@ -221,74 +222,6 @@ def pace_line(settings: Settings) -> pd.DataFrame:
             "date": pd.to_datetime([settings.programme_start, settings.programme_end]),
             "pace_gbp": [0.0, float(settings.target_gbp)],
         }
-    )
-
-
-@dataclass(frozen=True)
-class Projection:
-    """Where the current pace of confirmed pledges lands."""
-
-    reached_on: dt.date | None  # the target was already reached on this date
-    projected_on: dt.date | None  # the pace reaches the target on this date
-    shortfall_gbp: float  # what the pace leaves short at programme end (0 when it gets there)
-    projected_at_end_gbp: float
-    on_track: bool
-    sentence: str
-
-
-def projection(cumulative_frame: pd.DataFrame, settings: Settings, as_of: dt.date) -> Projection:
-    """Extend the average pace of confirmed pledges since programme start to programme end."""
-    target = float(settings.target_gbp)
-    start, end = settings.programme_start, settings.programme_end
-    pledged = cumulative_frame[["date", "pledged_gbp"]]
-    pledged = pledged[pledged["date"] <= pd.Timestamp(as_of)]
-    so_far = float(pledged["pledged_gbp"].max()) if not pledged.empty else 0.0
-    if target > 0 and so_far >= target:
-        day = pledged.loc[pledged["pledged_gbp"] >= target, "date"].min().date()
-        return Projection(day, day, 0.0, so_far, True, f"Target reached on {uk_date(day)}.")
-    days_so_far = (min(as_of, end) - start).days
-    total_days = (end - start).days
-    if days_so_far <= 0 or so_far <= 0:
-        return Projection(
-            None,
-            None,
-            target,
-            0.0,
-            False,
-            "No confirmed pledges yet, so there is no pace to project.",
-        )
-    rate = so_far / days_so_far  # pounds a day
-    at_end = float(round(rate * total_days))
-    projected_on = start + dt.timedelta(days=int(-(-target // rate)))
-    if as_of >= end:
-        shortfall = float(round(target - so_far))
-        return Projection(
-            None,
-            None,
-            shortfall,
-            so_far,
-            False,
-            f"The programme ended on {uk_date(end)} {gbp(shortfall)} short of the target.",
-        )
-    if projected_on <= end:
-        return Projection(
-            None,
-            projected_on,
-            0.0,
-            at_end,
-            True,
-            f"At the current pace the target is reached around {uk_date(projected_on)}, "
-            f"before the programme ends on {uk_date(end)}.",
-        )
-    shortfall = float(round(target - at_end))
-    return Projection(
-        None,
-        projected_on,
-        shortfall,
-        at_end,
-        False,
-        f"At the current pace the programme ends on {uk_date(end)} with {gbp(at_end)} pledged, "
-        f"{gbp(shortfall)} short of the target.",
     )
 
 

@@ -17,11 +17,13 @@ from conftest import MESSY_AS_OF, MESSY_TABS, write_workbook
 from test_deploy import CLI, DEPLOY, _cii_args, _parses, _unit
 from test_notify import Receiver, receiver  # noqa: F401  (the fixture)
 
-from cii_sheets import cli, sync
+from cii_sheets import cli, headlines, metrics, sync
+from cii_sheets import dashboard_figures as figs
 from cii_sheets.exports import board_pack
 from cii_sheets.metrics import gbp
 from cii_sheets.sample import PAYMENTS, PLEDGES, write_sample
 from cii_sheets.sources.workbook import WorkbookSource
+from cii_sheets.store import Store
 
 AS_OF = "2026-11-23"
 
@@ -109,7 +111,17 @@ def test_page_one_figures_are_those_of_sync_json(
     # The pace verdict in words, and the change since the end of the last quarter.
     assert "Figures as of 23 Nov 2026; changes since 30 Sep 2026." in page1
     assert "Since 30 Sep 2026" in page1
-    assert "At the current pace" in page1
+    # The Overview's own rounded verdict, worked out here from the stored snapshot.
+    with Store(url) as store:
+        snapshot = store.load_snapshot()
+    everything = figs.fundraising_selection(snapshot, dt.date.fromisoformat(AS_OF))
+    verdict = headlines.pace(
+        metrics.cumulative(everything.pledges, everything.payments),
+        everything.expected_gbp,
+        snapshot.settings,
+        dt.date.fromisoformat(AS_OF),
+    ).sentence
+    assert verdict in flat and "still to raise" in verdict
 
 
 def test_the_sample_pack_is_short_a4_vector_with_embedded_fonts(

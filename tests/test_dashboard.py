@@ -634,30 +634,6 @@ def test_financial_years_follow_the_settings_start_month() -> None:
     assert figs.parse_date("2017-13-01") is None
 
 
-def test_projection_reached_on_track_and_short() -> None:
-    settings = Settings(
-        target_gbp=1000.0, programme_start=dt.date(2020, 1, 1), programme_end=dt.date(2020, 12, 31)
-    )
-    frame = pd.DataFrame(
-        {
-            "date": pd.to_datetime(["2020-01-01", "2020-02-01"]),
-            "pledged_gbp": [400.0, 1000.0],
-            "received_gbp": [0.0, 0.0],
-        }
-    )
-    reached = figs.projection(frame, settings, dt.date(2020, 6, 1))
-    assert reached.reached_on == dt.date(2020, 2, 1) and reached.on_track
-    fast = figs.projection(frame.iloc[:1], settings, dt.date(2020, 2, 1))  # £400 in 31 days
-    assert fast.on_track and fast.projected_on is not None
-    assert fast.projected_on <= settings.programme_end
-    slow = figs.projection(frame.iloc[:1], settings, dt.date(2020, 7, 1))  # £400 in 182 days
-    assert not slow.on_track and slow.shortfall_gbp > 0
-    assert "short of the target" in slow.sentence
-    assert slow.shortfall_gbp == 1000 - slow.projected_at_end_gbp
-    empty = figs.projection(frame.iloc[:0], settings, dt.date(2020, 7, 1))
-    assert "No confirmed pledges yet" in empty.sentence
-
-
 def test_selection_without_filters_equals_figures(sample: dict) -> None:
     selection = figs.fundraising_selection(sample["snapshot"], sample["today"])
     f = sample["figures"]

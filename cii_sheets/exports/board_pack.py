@@ -23,7 +23,7 @@ from typing import Any
 import pandas as pd
 
 from cii_sheets import dashboard_figures as figs
-from cii_sheets import metrics
+from cii_sheets import headlines, metrics
 from cii_sheets.problems import CiiSheetsError
 from cii_sheets.snapshot import Snapshot
 from cii_sheets.store import Store, sqlite_path, store_url
@@ -99,7 +99,7 @@ def pack_content(
     change = figs.fundraising_selection(snapshot, as_of, period)
     everything = figs.fundraising_selection(snapshot, as_of)
     cumulative = metrics.cumulative(everything.pledges, everything.payments)
-    pace = figs.projection(cumulative, settings, as_of)
+    pace = headlines.pace(cumulative, everything.expected_gbp, settings, as_of)
     stale = figs.stale_tabs(stored.tabs)
     fresh = figs.freshness(stored.latest, stored.last_good, stale, now)
     titles = {
