@@ -36,6 +36,7 @@ def month_year(day: dt.date) -> str:
 
 
 def plural(count: int, one: str, many: str | None = None) -> str:
+    """ "1 note", "3 notes": counts in words a reader would use, never "note(s)"."""
     return f"{count} {one if count == 1 else many or one + 's'}"
 
 

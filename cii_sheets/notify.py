@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from cii_sheets import metrics
-from cii_sheets.report import plural, report_sheet_id, to_fix_counts
+from cii_sheets.headlines import plural
+from cii_sheets.report import report_sheet_id, to_fix_counts
 from cii_sheets.store import Store
 
 if TYPE_CHECKING:

@@ -25,6 +25,7 @@ from collections.abc import Mapping
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from cii_sheets.headlines import plural
 from cii_sheets.problems import Alert, Problem, Severity
 from cii_sheets.schema import SYNC_REPORT_TAB_NAME
 from cii_sheets.validate import Validation
@@ -110,11 +111,6 @@ FILLS = {
     NOTES: {"red": 0.93, "green": 0.93, "blue": 0.93},
     FOR_INFORMATION: {"red": 0.81, "green": 0.89, "blue": 0.97},
 }
-
-
-def plural(count: int, word: str) -> str:
-    """ "1 note", "3 notes": counts in words a reader would use, never "note(s)"."""
-    return f"{count} {word}{'s' * (count != 1)}"
 
 
 def to_fix_counts(validation: Validation) -> str:
