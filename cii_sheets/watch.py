@@ -183,7 +183,6 @@ class Watch:
             )
             return Look("unchanged", reads=raw.api_requests)
         log.info("the spreadsheet changed: syncing", extra={"event": "watch.changed"})
-        writes_before = self._writes()
         outcome = sync.run(
             _Read(self.source, raw),
             self.store_url,
@@ -193,8 +192,9 @@ class Watch:
         )
         if outcome.error is not None:
             return self._failed(outcome.error, None, reads=raw.api_requests)
-        if self.writer is not None and (self._writes() == writes_before or self.writer.missed):
-            # The report was not written (logged by sync): look again, and write it then.
+        if self.writer is not None and self.writer.missed:
+            # A report due was not written (logged by sync): look again, and write it then. A
+            # spreadsheet that could not be read has no report due, so it does not count here.
             return self._failed("the Sync report could not be written", None, raw.api_requests)
         self.last_hash, self.last_day = digest, as_of
         self.failures = 0
@@ -210,9 +210,6 @@ class Watch:
         """The report writer, given the outcome with the raw read by this look."""
         assert self.writer is not None
         self.writer(outcome)
-
-    def _writes(self) -> int:
-        return self.writer.writes if self.writer is not None else 0
 
     def _workbook_unchanged(self, as_of: dt.date) -> bool:
         """For a workbook: its modification time and size, before reading the file at all."""

@@ -39,7 +39,7 @@ class ReportWriter:
 
         self.spreadsheets = google_sources(source)
         self.writes = 0  # reports written, over every call
-        self.missed = 0  # reports that could not be written in the last call
+        self.missed = 0  # reports due in the last call that could not be written
 
     def __call__(self, outcome: Outcome, now: dt.datetime | None = None) -> None:
         raw, validation = outcome.raw, outcome.validation
@@ -52,11 +52,11 @@ class ReportWriter:
             spreadsheet = next((s for s in self.spreadsheets if s.describe() == info.source), None)
             if spreadsheet is None or info.error is not None:
                 continue
-            part = own_part(validation, info.source) if several else validation
-            body = report.sync_report_requests(
-                part, sheet_ids=info.sheet_ids, timezone=info.timezone or raw.timezone, now=now
-            )
             try:
+                part = own_part(validation, info.source) if several else validation
+                body = report.sync_report_requests(
+                    part, sheet_ids=info.sheet_ids, timezone=info.timezone or raw.timezone, now=now
+                )
                 spreadsheet.client.batch_update(spreadsheet.key, body)
             except Exception as exc:  # one spreadsheet's failure never stops the others'
                 failed.append(f"{info.source}: {exc}")

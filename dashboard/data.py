@@ -188,11 +188,6 @@ def overview(ctx: Context) -> Overview:
     return _overview(ctx.url, ctx.latest_id, ctx.as_of)
 
 
-def display_url(url: str) -> str:
-    """The store's URL with any password hidden."""
-    return sa.engine.make_url(url).render_as_string(hide_password=True)
-
-
 # --- Sync now --------------------------------------------------------------------------------
 
 
@@ -244,7 +239,7 @@ def watch_status(url: str) -> dict[str, Any] | None:
     """The watch's heartbeat (one small row, read on every rerun so it is never stale)."""
     try:
         return _store(url).watch_status()
-    except sa.exc.SQLAlchemyError:
+    except CiiSheetsError:  # the store maps its database errors to this
         return None
 
 

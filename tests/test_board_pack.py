@@ -130,11 +130,17 @@ def test_the_sample_pack_is_short_a4_vector_with_embedded_fonts(
     url, _ = sample_store
     reader = _pack(url, tmp_path / "pack.pdf")
     assert 2 <= len(reader.pages) <= 6
+    # The milestones are listed, overdue first (the sample's decision on continuing is overdue).
+    milestones = _flat(_text(reader))
+    assert "Overdue Funders' decision on continuing beyond 2027" in milestones
+    assert "No milestones recorded" not in milestones
     fonts = 0
     for number, page in enumerate(reader.pages, start=1):
         assert [round(float(v)) for v in page.mediabox[2:]] == [595, 842]  # A4 in points
         assert re.search(rf"Page {number} of {len(reader.pages)}", page.extract_text())
-        assert "Data from workbook" in page.extract_text()  # the footer: source and date
+        # The footer: source (in words, never a file path) and date.
+        assert "Data from the workbook" in page.extract_text()
+        assert ".xlsx" not in page.extract_text()
         assert "synced" in page.extract_text()
         assert not page.images, "charts must be vector graphics, not pictures"
         for font in _fonts(page):

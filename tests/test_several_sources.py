@@ -363,6 +363,33 @@ def test_the_watch_reads_every_spreadsheet_and_writes_each_report_only_on_a_chan
     assert "ten k" not in values and "Achievements" not in values
 
 
+def test_the_watch_does_not_sync_again_while_its_spreadsheet_stays_unreadable(
+    worlds: Worlds, tmp_path: Path
+) -> None:
+    from cii_sheets.store import Store
+    from cii_sheets.watch import Watch
+
+    url = f"sqlite:///{tmp_path / 'cii.sqlite'}"
+    programme = write(tmp_path / "programme.xlsx", split(PROGRAMME_TABS))
+    google = worlds.source([FINANCE_KEY]).sources[0]
+    worlds.fakes[0].shared = False  # finance's spreadsheet cannot be read; the workbook can
+    seen: list[dict[str, list[str]]] = []
+
+    def wait(seconds: float) -> bool:
+        worlds.clock.sleep(seconds)
+        seen.append(worlds.requests())
+        return len(seen) >= 3
+
+    source = SeveralSources([google, WorkbookSource(programme)])
+    Watch(source, url, interval=60, today=lambda: MESSY_AS_OF, wait=wait).run()
+
+    # Look 1 stores the partial run; no Sync report is due (the only spreadsheet was not read),
+    # so the later looks, seeing nothing new, neither store nor notify again.
+    assert [s[FINANCE_KEY].count("write") for s in seen] == [0, 0, 0]
+    with Store(url) as store:
+        assert len(store.runs()) == 1
+
+
 def test_the_data_quality_page_links_each_problem_into_its_spreadsheet(
     worlds: Worlds, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -43,9 +43,8 @@ MAX_LISTED = 12  # achievements and milestones listed before "and N more"
 
 
 def default_since(as_of: dt.date) -> dt.date:
-    """The end of the calendar quarter before the one `as_of` falls in."""
-    first_month = 3 * ((as_of.month - 1) // 3) + 1
-    return dt.date(as_of.year, first_month, 1) - dt.timedelta(days=1)
+    """The end of the calendar quarter before the one `as_of` falls in (as on the Overview)."""
+    return headlines.last_quarter_end(as_of)
 
 
 @dataclass(frozen=True)
@@ -157,7 +156,8 @@ def pack_content(
         "learning": _latest(snapshot["learning"], period, "finding", _learning_row),
         "impact": _latest(snapshot["impact"], period, "statement", _impact_row(labels)),
         "footer": (
-            f"Figures as of {figs.uk_date(as_of)}. Data from {stored.last_good['source']}, "
+            f"Figures as of {figs.uk_date(as_of)}. Data from "
+            f"{figs.source_kind(stored.last_good['source'])}, "
             f"synced {figs.uk_datetime(stored.last_good['finished_at'])}."
         ),
         "generated": figs.uk_datetime(now),
@@ -167,7 +167,7 @@ def pack_content(
 def _secondments_line(snapshot: Snapshot, figures: metrics.Figures, as_of: dt.date) -> str:
     count = figures.active_secondments
     line = (
-        f"{count} secondment{'s' * (count != 1)} running on {figs.uk_date(as_of)} "
+        f"{headlines.plural(count, 'secondment')} running on {figs.uk_date(as_of)} "
         f"({figures.active_fte:g} FTE)"
     )
     settings = snapshot.settings
@@ -199,7 +199,7 @@ def _left_out_line(left_out: dict[str, int], money: pd.DataFrame) -> str:
         parts.append(part)
     total = sum(left_out.values())
     return (
-        f"{total} row{'s' * (total != 1)} with errors {'are' if total != 1 else 'is'} left out "
+        f"{headlines.plural(total, 'row')} with errors {'are' if total != 1 else 'is'} left out "
         f"of these figures until staff fix them: {'; '.join(parts)}. The Sync report lists them."
     )
 
@@ -235,13 +235,12 @@ def _achievements_listed(table: pd.DataFrame, labels: dict[str, str]) -> list[di
 def _milestones_listed(snapshot: Snapshot, as_of: dt.date) -> list[list[str]]:
     """Overdue milestones first, then the next upcoming ones, then the latest done."""
     points = figs.milestone_points(snapshot, as_of)
-    overdue = points[points["state"] == "overdue"]
-    upcoming = points[points["state"] == "upcoming"].head(4)
-    done = points[points["state"] == "done"].sort_values("actual_date").tail(3)
-    names = {"overdue": "Overdue", "upcoming": "Upcoming", "done": "Done"}
+    overdue = points[points["state"] == "Overdue"]
+    upcoming = points[points["state"] == "Upcoming"].head(4)
+    done = points[points["state"] == "Done"].sort_values("actual_date").tail(3)
     return [
         [
-            names[str(r.state)],
+            str(r.state),
             str(r.milestone),
             figs.uk_date(r.planned_date),
             figs.uk_date(r.actual_date),
@@ -258,7 +257,7 @@ def _latest(frame: pd.DataFrame, period: figs.Period, noun: str, row: Any) -> di
     new = int(period.mask(frame["date"]).sum())
     chosen = frame.sort_values(["date", "sheet_row"]).tail(max(LATEST, new))
     note = (
-        f"{new} new {noun}{'s' * (new != 1)} dated {period.label}; showing the latest "
+        f"{headlines.plural(new, f'new {noun}')} dated {period.label}; showing the latest "
         f"{len(chosen)} of {len(frame)}, newest last."
     )
     return {"rows": [row(r) for r in chosen.itertuples()], "note": note, "total": len(frame)}

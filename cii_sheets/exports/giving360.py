@@ -31,6 +31,7 @@ from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
 from cii_sheets import metrics, schema
+from cii_sheets.headlines import plural
 from cii_sheets.problems import CiiSheetsError, Code, Problem, Severity
 from cii_sheets.snapshot import Settings
 from cii_sheets.store import Store
@@ -592,12 +593,12 @@ def summary(result: Export) -> str:
         grants = result.package["grants"]
         total = sum(float(g["amountAwarded"]) for g in grants)
         lines.append(
-            f"Wrote {len(grants)} grant{'s' if len(grants) != 1 else ''} "
+            f"Wrote {plural(len(grants), 'grant')} "
             f"({metrics.gbp(total)}), checked against the 360Giving Data Standard {VERSION}:"
         )
         lines += [f"  {path}" for path in result.written]
     else:
-        lines.append(f"Nothing written: {len(result.errors)} thing(s) to fix first.")
+        lines.append(f"Nothing written: {plural(len(result.errors), 'thing')} to fix first.")
     if result.problems:
         lines.append("")
         for p in result.problems:

@@ -6,6 +6,7 @@ import streamlit as st
 
 from cii_sheets import dashboard_figures as figs
 from cii_sheets import headlines, metrics
+from cii_sheets.headlines import plural
 from cii_sheets.snapshot import Snapshot
 from dashboard import charts, data, filters, ui
 
@@ -94,7 +95,7 @@ def main() -> None:
             top = shown.iloc[0]
             ui.chart(
                 charts.funder_bars(shown),
-                f"{len(funder_totals)} funders; the largest, {top['funder']}, pledged "
+                f"{plural(len(funder_totals), 'funder')}; the largest, {top['funder']}, pledged "
                 f"{figs.gbp(top['pledged_gbp'])} and paid {figs.gbp(top['received_gbp'])}.",
                 ui.titled(shown[["funder", "pledged_gbp", "received_gbp"]], _TITLES),
             )
@@ -171,7 +172,9 @@ def _grants(snapshot: Snapshot) -> None:
     total = metrics.gbp(float(grants["amount_awarded_gbp"].sum()))
     others = len(snapshot["grants"]) - len(grants)
     note = f" ({others} in other currencies not added in)" if others else ""
-    st.caption(f"{len(grants)} grants, {total} awarded in all{note}, whatever the filters above.")
+    st.caption(
+        f"{plural(len(grants), 'grant')}, {total} awarded in all{note}, whatever the filters above."
+    )
     by_goal = metrics.granted_by_goal(snapshot)
     by_recipient = metrics.granted_by_recipient(snapshot)
     left, right = st.columns(2, gap="large")
@@ -194,8 +197,8 @@ def _grants(snapshot: Snapshot) -> None:
         top = shown.iloc[0]
         ui.chart(
             charts.grant_bars(shown, "recipient"),
-            f"{len(by_recipient)} recipients; the largest, {top['recipient']}, was granted "
-            f"{metrics.gbp(top['granted_gbp'])}.",
+            f"{plural(len(by_recipient), 'recipient')}; the largest, {top['recipient']}, was "
+            f"granted {metrics.gbp(top['granted_gbp'])}.",
         )
     with st.expander("Granted by goal and by recipient"):
         titles = {"granted_gbp": "Granted (£)", "grants": "Grants"}

@@ -8,6 +8,7 @@ from __future__ import annotations
 import streamlit as st
 
 from cii_sheets import dashboard_figures as figs
+from cii_sheets.headlines import plural
 from dashboard import charts, data, filters, ui
 
 SECONDMENT_TITLES = {
@@ -72,8 +73,9 @@ def main() -> None:
         st.caption("Each bar is one secondment, labelled with its FTE; the dashed line is today.")
         ui.chart(
             charts.gantt(bars, list(ctx.goal_labels.values()), ctx.as_of),
-            f"{len(bars)} secondments at {bars['host_organisation'].nunique()} host "
-            f"organisations, from {figs.uk_date(bars['start_date'].min())} to "
+            f"{plural(len(bars), 'secondment')} at "
+            f"{plural(bars['host_organisation'].nunique(), 'host organisation')}, from "
+            f"{figs.uk_date(bars['start_date'].min())} to "
             f"{figs.uk_date(bars['end_date'].max())}; {f.active_secondments} running today.",
             key=charts.goal_key(list(ctx.goal_labels.values())),
             key_title="Goal (first listed)",
@@ -102,7 +104,7 @@ def main() -> None:
         states = points["state"].value_counts()
         ui.chart(
             charts.milestones_chart(points, ctx.as_of),
-            f"{len(points)} milestones: {states.get('Done', 0)} done, "
+            f"{plural(len(points), 'milestone')}: {states.get('Done', 0)} done, "
             f"{states.get('Overdue', 0)} overdue, {states.get('Upcoming', 0)} upcoming.",
             width=880,
         )
