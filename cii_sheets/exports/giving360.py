@@ -233,41 +233,23 @@ def readiness(grants: Grants) -> list[Problem]:
             problems.append(p)
     if grants.stale:
         problems.append(
-            Problem(
-                ERROR,
-                Code.NOT_PUBLISHABLE,
-                schema.GRANTS_TAB.name,
-                None,
-                None,
-                None,
+            _whole_tab(
                 "The Grants tab could not be read at the last sync (see its other problems), so "
-                "only an older copy of the grants is known. Fix the tab, sync again, then export.",
+                "only an older copy of the grants is known. Fix the tab, sync again, then export."
             )
         )
     elif grants.rows.empty and not any(p.severity is ERROR for p in problems):
         problems.append(
-            Problem(
-                ERROR,
-                Code.NOT_PUBLISHABLE,
-                schema.GRANTS_TAB.name,
-                None,
-                None,
-                None,
+            _whole_tab(
                 "There are no grants to publish. Add the fund's grants to the Grants tab, "
-                "one per row, then export again.",
+                "one per row, then export again."
             )
         )
     if len(grants.rows) > MAX_GRANTS:
         problems.append(
-            Problem(
-                ERROR,
-                Code.NOT_PUBLISHABLE,
-                schema.GRANTS_TAB.name,
-                None,
-                None,
-                None,
+            _whole_tab(
                 f"The Grants tab has {len(grants.rows):,} grants; a 360Giving file holds at most "
-                f"{MAX_GRANTS:,}. Publish older grants in a file of their own.",
+                f"{MAX_GRANTS:,}. Publish older grants in a file of their own."
             )
         )
     return problems
@@ -562,6 +544,11 @@ def _xlsx_bytes(package: dict[str, Any]) -> bytes:
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def _whole_tab(message: str) -> Problem:
+    """A reason the Grants tab as a whole cannot be published."""
+    return Problem(ERROR, Code.NOT_PUBLISHABLE, schema.GRANTS_TAB.name, None, None, None, message)
 
 
 def _as_text(cells: Iterable[Cell]) -> None:
